@@ -1,0 +1,58 @@
+using System.Collections.Immutable;
+
+namespace KillSafe.Analyzers.Catalog
+{
+    /// <summary>How the catalog recognises a call.</summary>
+    internal enum ApiShape
+    {
+        /// <summary>A managed method or constructor, by containing type metadata name and member name.</summary>
+        Managed,
+
+        /// <summary>
+        /// A native function, by entry point name: a <c>[DllImport]</c> or <c>[LibraryImport]</c>
+        /// declaration of a C library (<see cref="ResourceCatalog.NativeLibraries"/>), or a binding
+        /// library that exposes it under its C name (<see cref="ResourceCatalog.NativeBindingTypes"/>).
+        /// </summary>
+        Native,
+    }
+
+    /// <summary>One row of the resource catalog: an API, what it does, and where the identity is.</summary>
+    internal sealed class ApiEntry
+    {
+        public ApiEntry(ResourceKind kind, ApiRole role, ApiShape shape, string name, string? containingType, int identityArgument, int parameterCount = -1)
+        {
+            Kind = kind;
+            Role = role;
+            Shape = shape;
+            Name = name;
+            ContainingType = containingType;
+            IdentityArgument = identityArgument;
+            ParameterCount = parameterCount;
+        }
+
+        public ResourceKind Kind { get; }
+
+        public ApiRole Role { get; }
+
+        public ApiShape Shape { get; }
+
+        /// <summary>Member name (managed; <c>.ctor</c> for constructors) or C entry point (native).</summary>
+        public string Name { get; }
+
+        /// <summary>Metadata name of the containing type for managed entries; null for native ones.</summary>
+        public string? ContainingType { get; }
+
+        /// <summary>
+        /// Index of the argument that names the resource; <see cref="ReceiverIdentity"/> when the
+        /// identity is carried by the receiver (for example <c>new FileInfo(path).Delete()</c>).
+        /// </summary>
+        public int IdentityArgument { get; }
+
+        /// <summary>Required parameter count, or -1 for any overload.</summary>
+        public int ParameterCount { get; }
+
+        public const int ReceiverIdentity = -1;
+
+        public override string ToString() => $"{Kind} {Role} {ContainingType}.{Name}";
+    }
+}

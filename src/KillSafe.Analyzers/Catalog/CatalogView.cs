@@ -1,0 +1,189 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace KillSafe.Analyzers.Catalog
+{
+    /// <summary>
+    /// The catalog resolved against one compilation: looked up once at compilation start.
+    /// <see cref="Create"/> returns null when the compilation cannot reach any API of the asked kinds,
+    /// so the rule registers nothing and costs (almost) nothing.
+    /// </summary>
+    internal sealed class CatalogView
+    {
+        private readonly Dictionary<INamedTypeSymbol, List<ApiEntry>> _managed;
+        private readonly ImmutableArray<ApiEntry> _native;
+        private readonly ImmutableHashSet<INamedTypeSymbol> _bindingTypes;
+        private readonly INamedTypeSymbol? _libraryImportAttribute;
+        private readonly ImmutableArray<(INamedTypeSymbol Type, string Member)> _encoders;
+
+        private CatalogView(
+            Compilation compilation,
+            Dictionary<INamedTypeSymbol, List<ApiEntry>> managed,
+            ImmutableArray<ApiEntry> native,
+            ImmutableHashSet<INamedTypeSymbol> bindingTypes)
+        {
+            Compilation = compilation;
+            _managed = managed;
+            _native = native;
+            _bindingTypes = bindingTypes;
+            _libraryImportAttribute = compilation.GetTypeByMetadataName("System.Runtime.InteropServices.LibraryImportAttribute");
+            _encoders = ResourceCatalog.PathEncoders
+                .Select(e => (Type: compilation.GetTypeByMetadataName(e.Type), e.Member))
+                .Where(e => e.Type is not null)
+                .Select(e => (e.Type!, e.Member))
+                .ToImmutableArray();
+        }
+
+        public Compilation Compilation { get; }
+
+        /// <summary>
+        /// Resolves the catalog rows of <paramref name="kind"/>. Returns null when no creating API of that
+        /// kind can be reached: no managed creator type is referenced, and no native creator can be
+        /// declared (no source symbol with a matching name, no binding library referenced).
+        /// </summary>
+        public static CatalogView? Create(Compilation compilation, ResourceKind kind)
+        {
+            var managed = new Dictionary<INamedTypeSymbol, List<ApiEntry>>(SymbolEqualityComparer.Default);
+            var native = ImmutableArray.CreateBuilder<ApiEntry>();
+            bool anyCreator = false;
+            foreach (var entry in ResourceCatalog.Entries)
+            {
+                if (entry.Kind != kind)
+                    continue;
+                if (entry.Shape == ApiShape.Native)
+                {
+                    native.Add(entry);
+                    continue;
+                }
+
+                var type = compilation.GetTypeByMetadataName(entry.ContainingType!);
+                if (type is null)
+                    continue;
+                if (!managed.TryGetValue(type, out var list))
+                    managed[type] = list = new List<ApiEntry>();
+                list.Add(entry);
+                anyCreator |= entry.Role == ApiRole.Create;
+            }
+
+            var bindingTypes = ResourceCatalog.NativeBindingTypes
+                .Select(compilation.GetTypeByMetadataName)
+                .Where(t => t is not null)
+                .Select(t => t!)
+                .ToImmutableHashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
+
+            var nativeCreators = native.Where(e => e.Role == ApiRole.Create).Select(e => e.Name).ToArray();
+            if (!anyCreator && nativeCreators.Length > 0)
+            {
+                // A P/Invoke declaration is usually named after its entry point; the declaration table
+                // answers this without binding anything.
+                anyCreator = !bindingTypes.IsEmpty
+                    || compilation.ContainsSymbolsWithName(
+                        name => nativeCreators.Any(c => name.IndexOf(c, StringComparison.OrdinalIgnoreCase) >= 0),
+                        SymbolFilter.Member);
+            }
+
+            return anyCreator ? new CatalogView(compilation, managed, native.ToImmutable(), bindingTypes) : null;
+        }
+
+        /// <summary>The catalog row that <paramref name="method"/> is, or null.</summary>
+        public ApiEntry? Match(IMethodSymbol method)
+        {
+            method = method.ReducedFrom ?? method;
+            if (method.ContainingType is { } type && _managed.TryGetValue(type.OriginalDefinition, out var rows))
+            {
+                var name = method.MethodKind == MethodKind.Constructor ? ".ctor" : method.Name;
+                foreach (var row in rows)
+                {
+                    if (row.Name == name && (row.ParameterCount < 0 || row.ParameterCount == method.Parameters.Length))
+                        return row;
+                }
+
+                return null;
+            }
+
+            if (_native.IsEmpty)
+                return null;
+            var entryPoint = NativeEntryPoint(method);
+            if (entryPoint is null)
+                return null;
+            foreach (var row in _native)
+            {
+                if (row.Name == entryPoint && (row.ParameterCount < 0 || row.ParameterCount == method.Parameters.Length))
+                    return row;
+            }
+
+            return null;
+        }
+
+        /// <summary>True for <c>Encoding.GetBytes(string ...)</c>-like calls through which a path flows.</summary>
+        public bool IsPathEncoder(IMethodSymbol method)
+        {
+            foreach (var (type, member) in _encoders)
+            {
+                if (method.Name == member && InheritsFrom(method.ContainingType, type)
+                    && method.Parameters.Length > 0 && IsText(method.Parameters[0].Type))
+                    return true;
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// The C entry point <paramref name="method"/> calls: from <c>[DllImport]</c> or <c>[LibraryImport]</c>
+        /// of a recognised C library (by <c>EntryPoint</c>, else the method name), or the method name of a
+        /// binding library type. Null otherwise.
+        /// </summary>
+        public string? NativeEntryPoint(IMethodSymbol method)
+        {
+            if (method.ContainingType is { } type && _bindingTypes.Contains(type))
+                return method.Name;
+
+            if (!method.IsStatic)
+                return null;
+
+            var dllImport = method.GetDllImportData();
+            if (dllImport is not null)
+                return IsCLibrary(dllImport.ModuleName) ? dllImport.EntryPointName ?? method.Name : null;
+
+            if (_libraryImportAttribute is null)
+                return null;
+            foreach (var attribute in method.GetAttributes())
+            {
+                if (!SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, _libraryImportAttribute))
+                    continue;
+                if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not string library || !IsCLibrary(library))
+                    return null;
+                foreach (var named in attribute.NamedArguments)
+                {
+                    if (named.Key == "EntryPoint" && named.Value.Value is string entry)
+                        return entry;
+                }
+
+                return method.Name;
+            }
+
+            return null;
+        }
+
+        /// <summary>string, or ReadOnlySpan&lt;char&gt; (which a string converts to).</summary>
+        private static bool IsText(ITypeSymbol type) =>
+            type.SpecialType == SpecialType.System_String
+            || (type is INamedTypeSymbol { Name: "ReadOnlySpan", TypeArguments: { Length: 1 } args } && args[0].SpecialType == SpecialType.System_Char);
+
+        private static bool IsCLibrary(string? module) => module is not null && ResourceCatalog.NativeLibraries.Contains(module);
+
+        private static bool InheritsFrom(INamedTypeSymbol? type, INamedTypeSymbol baseType)
+        {
+            for (var t = type; t is not null; t = t.BaseType)
+            {
+                if (SymbolEqualityComparer.Default.Equals(t, baseType))
+                    return true;
+            }
+
+            return false;
+        }
+    }
+}

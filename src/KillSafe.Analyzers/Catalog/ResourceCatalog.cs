@@ -1,0 +1,51 @@
+using System.Collections.Immutable;
+
+namespace KillSafe.Analyzers.Catalog
+{
+    /// <summary>
+    /// The one place that knows which API creates which resource, how the resource is named,
+    /// and which calls remove it. Rules ask <see cref="CatalogView"/>; they never match APIs themselves.
+    /// Adding a resource kind means adding rows here (plus docs, tests and an evidence test).
+    /// </summary>
+    internal static class ResourceCatalog
+    {
+        /// <summary>C libraries whose exports the catalog recognises in <c>[DllImport]</c>/<c>[LibraryImport]</c>.</summary>
+        public static readonly ImmutableHashSet<string> NativeLibraries = ImmutableHashSet.Create(
+            System.StringComparer.Ordinal,
+            "libc", "libc.so", "libc.so.6", "c", "librt", "librt.so", "librt.so.1", "rt", "libpthread", "libpthread.so.0", "pthread");
+
+        /// <summary>Managed binding types that expose libc functions under their C names.</summary>
+        public static readonly ImmutableArray<string> NativeBindingTypes = ImmutableArray.Create(
+            "Tmds.Linux.LibC",
+            "Mono.Unix.Native.Syscall");
+
+        /// <summary>Named constants of binding libraries that are properties, not C# constants (Tmds.LibC).</summary>
+        public static readonly ImmutableDictionary<string, long> NativeConstants = new System.Collections.Generic.Dictionary<string, long>
+        {
+            // <sys/socket.h> on Linux: AF_UNIX = AF_LOCAL = 1.
+            ["AF_UNIX"] = 1,
+            ["AF_LOCAL"] = 1,
+        }.ToImmutableDictionary();
+
+        public static readonly ImmutableArray<ApiEntry> Entries = ImmutableArray.Create(
+            // --- Unix socket files (KS2001, KS2002) -------------------------------------------
+            // Binding a path creates the socket file; only unlink(2) removes it (FACTS.md).
+            new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.IdentityCarrier, ApiShape.Managed, ".ctor", "System.Net.Sockets.UnixDomainSocketEndPoint", 0, parameterCount: 1),
+            new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Create, ApiShape.Managed, "Bind", "System.Net.Sockets.Socket", 0, parameterCount: 1),
+            // Kestrel 10.0.12 does not remove a stale file before binding (measured; docs/rules/KS2001.md).
+            new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Create, ApiShape.Managed, "ListenUnixSocket", "Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions", 0),
+            new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Create, ApiShape.Native, "bind", null, 1, parameterCount: 3),
+            new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.File", 0, parameterCount: 1),
+            new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.IdentityCarrier, ApiShape.Managed, ".ctor", "System.IO.FileInfo", 0, parameterCount: 1),
+            new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.FileInfo", ApiEntry.ReceiverIdentity, parameterCount: 0),
+            new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Remove, ApiShape.Native, "unlink", null, 0, parameterCount: 1)
+            /* helpers in source that delete their parameter count as removals too (RemovalFinder) */);
+
+        /// <summary>
+        /// Byte-encoding calls through which a path reaches native code (<c>Encoding.UTF8.GetBytes(path)</c>):
+        /// identity flows from their first argument to the bytes.
+        /// </summary>
+        public static readonly ImmutableArray<(string Type, string Member)> PathEncoders = ImmutableArray.Create(
+            ("System.Text.Encoding", "GetBytes"));
+    }
+}

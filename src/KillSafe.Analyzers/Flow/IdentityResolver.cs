@@ -1,0 +1,314 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using KillSafe.Analyzers.Catalog;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace KillSafe.Analyzers.Flow
+{
+    /// <summary>
+    /// Follows values through conversions, single-assignment locals, fields and properties, identity
+    /// carriers such as <c>new UnixDomainSocketEndPoint(path)</c> and byte encoders, within one syntax tree.
+    /// Everything is bounded by <see cref="MaxDepth"/>: past it the answer is "unknown", never an exception.
+    /// </summary>
+    internal sealed class IdentityResolver
+    {
+        public const int MaxDepth = 8;
+
+        private readonly SemanticModel _model;
+        private readonly CatalogView _catalog;
+        private readonly CancellationToken _cancellationToken;
+        private readonly Dictionary<INamedTypeSymbol, ImmutableArray<IOperation>> _typeBodies = new Dictionary<INamedTypeSymbol, ImmutableArray<IOperation>>(SymbolEqualityComparer.Default);
+
+        public IdentityResolver(SemanticModel model, CatalogView catalog, CancellationToken cancellationToken)
+        {
+            _model = model;
+            _catalog = catalog;
+            _cancellationToken = cancellationToken;
+        }
+
+        public SemanticModel Model => _model;
+
+        public CatalogView Catalog => _catalog;
+
+        public CancellationToken CancellationToken => _cancellationToken;
+
+        /// <summary>The operation that produced <paramref name="value"/>, as far as it can be followed.</summary>
+        public IOperation Origin(IOperation value)
+        {
+            for (int depth = 0; depth < MaxDepth; depth++)
+            {
+                value = Strip(value);
+                var write = SingleWrite(value);
+                if (write is null)
+                    break;
+                value = write;
+            }
+
+            return Strip(value);
+        }
+
+        /// <summary>The identity of the resource that <paramref name="value"/> names.</summary>
+        public ResourceIdentity Resolve(IOperation value) => Resolve(value, 0);
+
+        private ResourceIdentity Resolve(IOperation value, int depth)
+        {
+            value = Strip(value);
+            var display = value.Syntax.ToString();
+            if (depth > MaxDepth)
+                return ResourceIdentity.Unknown(display);
+            if (value.ConstantValue.HasValue)
+                return value.ConstantValue.Value is string s ? ResourceIdentity.FromConstant(s) : ResourceIdentity.Composite("const:" + value.ConstantValue.Value, display);
+
+            var write = SingleWrite(value);
+            if (write is not null)
+            {
+                var resolved = Resolve(write, depth + 1);
+                if (!resolved.IsUnknown)
+                    return resolved;
+            }
+
+            switch (value)
+            {
+                case IParameterReferenceOperation p:
+                    return ResourceIdentity.FromSymbol(p.Parameter, display);
+                case ILocalReferenceOperation l:
+                    return ResourceIdentity.FromSymbol(l.Local, display);
+                case IInstanceReferenceOperation:
+                    return ResourceIdentity.Composite("this", display);
+                case IFieldReferenceOperation f:
+                    return Member(f.Instance, f.Field, display, depth);
+                case IPropertyReferenceOperation pr when pr.Arguments.IsEmpty:
+                    return Member(pr.Instance, pr.Property, display, depth);
+                case IAddressOfOperation a:
+                    return Resolve(a.Reference, depth + 1);
+                case IObjectCreationOperation creation when creation.Constructor is { } ctor:
+                {
+                    var row = _catalog.Match(ctor);
+                    if (row is { Role: ApiRole.IdentityCarrier } && row.IdentityArgument < creation.Arguments.Length)
+                        return Resolve(ArgumentFor(creation.Arguments, row.IdentityArgument), depth + 1);
+                    return ResourceIdentity.Unknown(display);
+                }
+
+                case IInvocationOperation invocation:
+                {
+                    if (_catalog.IsPathEncoder(invocation.TargetMethod) && invocation.Arguments.Length > 0)
+                        return Resolve(ArgumentFor(invocation.Arguments, 0), depth + 1);
+                    // A static call of identifiable values (Path.Combine(dir, "app.sock")) names the same thing twice.
+                    if (invocation.Instance is not null && !invocation.TargetMethod.IsExtensionMethod)
+                        return ResourceIdentity.Unknown(display);
+                    var parts = new List<string>();
+                    foreach (var argument in invocation.Arguments)
+                    {
+                        var part = Resolve(argument.Value, depth + 1);
+                        if (part.IsUnknown)
+                            return ResourceIdentity.Unknown(display);
+                        parts.Add(part.Key!);
+                    }
+
+                    return ResourceIdentity.Composite("call:" + invocation.TargetMethod.OriginalDefinition.ToDisplayString() + "(" + string.Join(",", parts) + ")", display);
+                }
+
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } binary when binary.Type?.SpecialType == SpecialType.System_String:
+                {
+                    // path + "\0": the explicit C string terminator names the same file.
+                    if (binary.RightOperand.ConstantValue is { HasValue: true, Value: "\0" })
+                        return Resolve(binary.LeftOperand, depth + 1);
+                    var left = Resolve(binary.LeftOperand, depth + 1);
+                    var right = Resolve(binary.RightOperand, depth + 1);
+                    return left.IsUnknown || right.IsUnknown
+                        ? ResourceIdentity.Unknown(display)
+                        : ResourceIdentity.Composite("concat(" + left.Key + "," + right.Key + ")", display);
+                }
+
+                default:
+                    return ResourceIdentity.Unknown(display);
+            }
+        }
+
+        private ResourceIdentity Member(IOperation? instance, ISymbol member, string display, int depth)
+        {
+            if (instance is null || instance is IInstanceReferenceOperation)
+                return ResourceIdentity.FromSymbol(member, display);
+            return Resolve(instance, depth + 1).WithMember(member.Name, display);
+        }
+
+        public static IOperation ArgumentFor(ImmutableArray<IArgumentOperation> arguments, int parameterOrdinal)
+        {
+            foreach (var argument in arguments)
+            {
+                if (argument.Parameter?.Ordinal == parameterOrdinal)
+                    return argument.Value;
+            }
+
+            return arguments[parameterOrdinal].Value;
+        }
+
+        public static IOperation Strip(IOperation value)
+        {
+            while (true)
+            {
+                switch (value)
+                {
+                    case IConversionOperation c:
+                        value = c.Operand;
+                        continue;
+                    case IParenthesizedOperation p:
+                        value = p.Operand;
+                        continue;
+                    case { Kind: OperationKind.None } when value.ChildOperations.Count == 1:
+                        // Nodes the operation API does not model, such as the array initializer of
+                        // fixed (byte* p = bytes): look through to their only operand.
+                        value = value.ChildOperations.First();
+                        continue;
+                    default:
+                        return value;
+                }
+            }
+        }
+
+        /// <summary>The root of the operation tree <paramref name="operation"/> belongs to (its member body).</summary>
+        public static IOperation Root(IOperation operation)
+        {
+            while (operation.Parent is not null)
+                operation = operation.Parent;
+            return operation;
+        }
+
+        /// <summary>
+        /// The one value ever written to the local, field or property <paramref name="reference"/> reads,
+        /// or null when there is none, more than one, or it is written in a way that cannot be followed.
+        /// </summary>
+        private IOperation? SingleWrite(IOperation reference)
+        {
+            switch (reference)
+            {
+                case ILocalReferenceOperation local:
+                    return SingleWrite(new[] { Root(reference) }, local.Local);
+                case IFieldReferenceOperation field when field.Instance is null or IInstanceReferenceOperation:
+                    return field.Field.ContainingType is { } fieldType ? SingleWrite(TypeBodies(fieldType), field.Field) : null;
+                case IPropertyReferenceOperation property when property.Arguments.IsEmpty && property.Instance is null or IInstanceReferenceOperation:
+                    return property.Property.ContainingType is { } propertyType ? SingleWrite(TypeBodies(propertyType), property.Property) : null;
+                default:
+                    return null;
+            }
+        }
+
+        private static IOperation? SingleWrite(IEnumerable<IOperation> roots, ISymbol symbol)
+        {
+            IOperation? found = null;
+            int writes = 0;
+            foreach (var root in roots)
+            {
+                foreach (var operation in root.DescendantsAndSelf())
+                {
+                    switch (operation)
+                    {
+                        case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, symbol):
+                            if (declarator.GetVariableInitializer() is { } initializer)
+                            {
+                                found = initializer.Value;
+                                writes++;
+                            }
+
+                            break;
+                        case IFieldInitializerOperation fi when fi.InitializedFields.Any(f => SymbolEqualityComparer.Default.Equals(f, symbol)):
+                            found = fi.Value;
+                            writes++;
+                            break;
+                        case IPropertyInitializerOperation pi when pi.InitializedProperties.Any(p => SymbolEqualityComparer.Default.Equals(p, symbol)):
+                            found = pi.Value;
+                            writes++;
+                            break;
+                        case IAssignmentOperation assignment when ReadsSymbol(assignment.Target, symbol):
+                            found = assignment is ISimpleAssignmentOperation simple ? simple.Value : null;
+                            writes += found is null ? 2 : 1;
+                            break;
+                        case IArgumentOperation argument when argument.Parameter?.RefKind is RefKind.Ref or RefKind.Out && ReadsSymbol(argument.Value, symbol):
+                        case IIncrementOrDecrementOperation increment when ReadsSymbol(increment.Target, symbol):
+                        case IDeclarationExpressionOperation declaration when ReadsSymbol(declaration.Expression, symbol):
+                            writes += 2;
+                            break;
+                    }
+
+                    if (writes > 1)
+                        return null;
+                }
+            }
+
+            return writes == 1 ? found : null;
+        }
+
+        private static bool ReadsSymbol(IOperation target, ISymbol symbol) => target switch
+        {
+            ILocalReferenceOperation l => SymbolEqualityComparer.Default.Equals(l.Local, symbol),
+            IFieldReferenceOperation f => f.Instance is null or IInstanceReferenceOperation && SymbolEqualityComparer.Default.Equals(f.Field, symbol),
+            IPropertyReferenceOperation p => p.Instance is null or IInstanceReferenceOperation && SymbolEqualityComparer.Default.Equals(p.Property, symbol),
+            _ => false,
+        };
+
+        /// <summary>
+        /// The operation trees of every member body and initializer of <paramref name="type"/> that is
+        /// declared in this syntax tree (other trees would need another semantic model; there we stay silent).
+        /// </summary>
+        public ImmutableArray<IOperation> TypeBodies(INamedTypeSymbol type)
+        {
+            if (_typeBodies.TryGetValue(type, out var cached))
+                return cached;
+            var builder = ImmutableArray.CreateBuilder<IOperation>();
+            foreach (var reference in type.DeclaringSyntaxReferences)
+            {
+                if (reference.SyntaxTree != _model.SyntaxTree)
+                    continue;
+                if (reference.GetSyntax(_cancellationToken) is not TypeDeclarationSyntax declaration)
+                    continue;
+                foreach (var member in declaration.Members)
+                {
+                    foreach (var node in BodyNodes(member))
+                    {
+                        if (_model.GetOperation(node, _cancellationToken) is { } operation)
+                            builder.Add(operation);
+                    }
+                }
+            }
+
+            var result = builder.ToImmutable();
+            _typeBodies[type] = result;
+            return result;
+        }
+
+        /// <summary>The nodes of <paramref name="member"/> that have an operation tree of their own.</summary>
+        public static IEnumerable<SyntaxNode> BodyNodes(MemberDeclarationSyntax member)
+        {
+            switch (member)
+            {
+                case BaseMethodDeclarationSyntax method:
+                    yield return method;
+                    break;
+                case FieldDeclarationSyntax field:
+                    foreach (var variable in field.Declaration.Variables)
+                    {
+                        if (variable.Initializer is not null)
+                            yield return variable.Initializer;
+                    }
+
+                    break;
+                case PropertyDeclarationSyntax property:
+                    if (property.Initializer is not null)
+                        yield return property.Initializer;
+                    if (property.ExpressionBody is not null)
+                        yield return property.ExpressionBody;
+                    if (property.AccessorList is not null)
+                    {
+                        foreach (var accessor in property.AccessorList.Accessors)
+                            yield return accessor;
+                    }
+
+                    break;
+            }
+        }
+    }
+}

@@ -1,0 +1,115 @@
+using System.Collections.Generic;
+using System.Linq;
+using KillSafe.Analyzers.Catalog;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace KillSafe.Analyzers.Flow
+{
+    /// <summary>
+    /// Finds the identities of resources of one kind that code removes (catalog <see cref="ApiRole.Remove"/>
+    /// rows), directly or through helpers declared in the same syntax tree that remove what they are given.
+    /// A call into source code the analysis cannot see counts as a possible removal of its arguments:
+    /// when identity cannot be proven, the rules prefer silence.
+    /// </summary>
+    internal sealed class RemovalFinder
+    {
+        /// <summary>How deep helper calls are followed; deeper chains count as possible removals.</summary>
+        public const int MaxHelperDepth = 4;
+
+        private readonly IdentityResolver _resolver;
+        private readonly ResourceKind _kind;
+        private readonly Dictionary<IMethodSymbol, List<ResourceIdentity>?> _helpers = new Dictionary<IMethodSymbol, List<ResourceIdentity>?>(SymbolEqualityComparer.Default);
+        private readonly HashSet<IMethodSymbol> _inProgress = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+
+        public RemovalFinder(IdentityResolver resolver, ResourceKind kind)
+        {
+            _resolver = resolver;
+            _kind = kind;
+        }
+
+        /// <summary>Identities removed by operations under <paramref name="root"/> that start before <paramref name="before"/>.</summary>
+        public void Collect(IOperation root, int before, List<ResourceIdentity> into) => Collect(root, before, into, 0);
+
+        private void Collect(IOperation root, int before, List<ResourceIdentity> into, int depth)
+        {
+            foreach (var operation in root.DescendantsAndSelf())
+            {
+                if (operation is not IInvocationOperation invocation || invocation.Syntax.SpanStart >= before)
+                    continue;
+                _resolver.CancellationToken.ThrowIfCancellationRequested();
+                var method = invocation.TargetMethod;
+                var row = _resolver.Catalog.Match(method);
+                if (row is not null)
+                {
+                    if (row.Role == ApiRole.Remove && row.Kind == _kind)
+                        into.Add(IdentityOf(invocation, row));
+                    continue;
+                }
+
+                if (method.DeclaringSyntaxReferences.IsEmpty)
+                    continue; // metadata: only catalog rows count
+
+                var removed = depth < MaxHelperDepth ? HelperRemovals(method.OriginalDefinition, depth + 1) : null;
+                if (removed is null)
+                {
+                    // Unseen source helper: whatever it is given, it might remove.
+                    foreach (var argument in invocation.Arguments)
+                        into.Add(_resolver.Resolve(argument.Value));
+                    continue;
+                }
+
+                foreach (var identity in removed)
+                    into.Add(MapToCaller(identity, method.OriginalDefinition, invocation));
+            }
+        }
+
+        private ResourceIdentity IdentityOf(IInvocationOperation invocation, ApiEntry row)
+        {
+            if (row.IdentityArgument == ApiEntry.ReceiverIdentity)
+                return invocation.Instance is null ? ResourceIdentity.Unknown(invocation.Syntax.ToString()) : _resolver.Resolve(invocation.Instance);
+            return row.IdentityArgument < invocation.Arguments.Length
+                ? _resolver.Resolve(IdentityResolver.ArgumentFor(invocation.Arguments, row.IdentityArgument))
+                : ResourceIdentity.Unknown(invocation.Syntax.ToString());
+        }
+
+        /// <summary>A helper's removal of its own parameter is a removal of the caller's argument.</summary>
+        private ResourceIdentity MapToCaller(ResourceIdentity identity, IMethodSymbol helper, IInvocationOperation call)
+        {
+            if (identity.Root is IParameterSymbol parameter && SymbolEqualityComparer.Default.Equals(parameter.ContainingSymbol, helper))
+            {
+                var argument = call.Arguments.FirstOrDefault(a => a.Parameter?.Ordinal == parameter.Ordinal);
+                if (argument is null)
+                    return ResourceIdentity.Unknown(identity.Display);
+                return identity.Rebase(_resolver.Resolve(argument.Value));
+            }
+
+            return identity;
+        }
+
+        /// <summary>What <paramref name="method"/> removes anywhere in its body; null when its body cannot be seen.</summary>
+        private List<ResourceIdentity>? HelperRemovals(IMethodSymbol method, int depth)
+        {
+            if (_helpers.TryGetValue(method, out var known))
+                return known;
+            if (!_inProgress.Add(method))
+                return new List<ResourceIdentity>(); // recursion: the outer visit collects this body already
+
+            List<ResourceIdentity>? result = null;
+            foreach (var reference in method.DeclaringSyntaxReferences)
+            {
+                if (reference.SyntaxTree != _resolver.Model.SyntaxTree)
+                    continue;
+                var body = _resolver.Model.GetOperation(reference.GetSyntax(_resolver.CancellationToken), _resolver.CancellationToken);
+                if (body is null)
+                    continue;
+                result ??= new List<ResourceIdentity>();
+                Collect(body, int.MaxValue, result, depth);
+            }
+
+            _inProgress.Remove(method);
+            _helpers[method] = result;
+            return result;
+        }
+    }
+}

@@ -1,0 +1,20 @@
+using Microsoft.CodeAnalysis;
+
+namespace KillSafe.Analyzers.Rules
+{
+    /// <summary>
+    /// Builds descriptors the same way for every rule: the help link always points at
+    /// <c>docs/rules/{id}.md</c> (tests check that the page exists and agrees with the descriptor).
+    /// </summary>
+    internal static class RuleDescriptors
+    {
+        public const string DocsBaseUrl = "https://github.com/killsafe/killsafe/blob/main/docs/rules/";
+
+        public const string Reliability = "Reliability";
+
+        public static string HelpLink(string id) => DocsBaseUrl + id + ".md";
+
+        public static DiagnosticDescriptor Create(string id, string title, string messageFormat, string category, DiagnosticSeverity severity, string description, bool enabledByDefault = true) =>
+            new DiagnosticDescriptor(id, title, messageFormat, category, severity, enabledByDefault, description, HelpLink(id));
+    }
+}

@@ -1,0 +1,133 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using KillSafe.Analyzers.Catalog;
+using KillSafe.Analyzers.Flow;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace KillSafe.Analyzers.Rules
+{
+    /// <summary>
+    /// KS2001: a Unix socket path is bound without removing a stale socket file first. After SIGKILL (and
+    /// after SIGTERM/SIGINT/SIGHUP with no handler) the socket file stays, and the next bind of the same
+    /// path fails with EADDRINUSE until someone deletes it (FACTS.md, "Unix domain socket files";
+    /// unix(7): "binding to a socket with a filename creates a socket in the filesystem that must be
+    /// deleted by the caller when it is no longer needed").
+    /// </summary>
+    [DiagnosticAnalyzer(Microsoft.CodeAnalysis.LanguageNames.CSharp)]
+    public sealed class StaleUnixSocketFileAnalyzer : DiagnosticAnalyzer
+    {
+        public const string DiagnosticId = "KS2001";
+
+        /// <summary>Diagnostic property: "true" when <see cref="Diagnostic.AdditionalLocations"/>[0] is the path expression.</summary>
+        public const string HasPathLocation = "HasPathLocation";
+
+        internal static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
+            DiagnosticId,
+            title: "Unix socket path bound without removing a stale socket file first",
+            messageFormat: "{0} binds the Unix socket path {1} without removing a stale socket file first: after a crash the restart fails with AddressAlreadyInUse until the file is deleted",
+            category: RuleDescriptors.Reliability,
+            severity: DiagnosticSeverity.Warning,
+            description: "Binding a Unix domain socket to a path creates a socket file. The kernel does not remove it when the process dies: after SIGKILL, or SIGTERM with no handler, the file stays and the next bind of the same path fails with AddressAlreadyInUse. Remove a stale socket file (one that no process listens on, never a regular file) before binding.");
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.EnableConcurrentExecution();
+            context.RegisterCompilationStartAction(start =>
+            {
+                var catalog = CatalogView.Create(start.Compilation, ResourceKind.UnixSocketFile);
+                if (catalog is null)
+                    return; // nothing in this compilation can bind a Unix socket path
+                start.RegisterOperationAction(c => AnalyzeInvocation(c, catalog), OperationKind.Invocation);
+            });
+        }
+
+        private static void AnalyzeInvocation(OperationAnalysisContext context, CatalogView catalog)
+        {
+            var call = (IInvocationOperation)context.Operation;
+            if (catalog.Match(call.TargetMethod) is not { Kind: ResourceKind.UnixSocketFile, Role: ApiRole.Create })
+                return; // cheap pre-filter: everything below runs only at binds
+            var model = call.SemanticModel;
+            if (model is null)
+                return;
+
+            var resolver = new IdentityResolver(model, catalog, context.CancellationToken);
+            var binding = UnixSocketBinding.TryCreate(call, resolver);
+            if (binding is null)
+                return;
+
+            var removed = RemovalsBefore(call, context.ContainingSymbol, resolver);
+            if (removed.Any(r => r.IsUnknown || r.Equals(binding.Path) || binding.Path.IsUnknown))
+                return; // removed first, or identity cannot be decided: prefer silence
+
+            var additional = binding.PathExpression is null
+                ? ImmutableArray<Location>.Empty
+                : ImmutableArray.Create(binding.PathExpression.Syntax.GetLocation());
+            var properties = ImmutableDictionary<string, string?>.Empty.Add(HasPathLocation, additional.IsEmpty ? "false" : "true");
+            context.ReportDiagnostic(Diagnostic.Create(Rule, call.Syntax.GetLocation(), additional, properties, ApiName(call), binding.Path.Display));
+        }
+
+        /// <summary>
+        /// What runs before the bind: earlier code of the same body, the constructors and initializers of the
+        /// type (for an instance member), and earlier code of the callers in the same type (bounded depth).
+        /// </summary>
+        private static List<ResourceIdentity> RemovalsBefore(IInvocationOperation call, ISymbol containing, IdentityResolver resolver)
+        {
+            var finder = new RemovalFinder(resolver, ResourceKind.UnixSocketFile);
+            var removed = new List<ResourceIdentity>();
+            finder.Collect(IdentityResolver.Root(call), call.Syntax.SpanStart, removed);
+
+            if (containing is not IMethodSymbol member || member.ContainingType is not { } type)
+                return removed;
+
+            var bodies = resolver.TypeBodies(type);
+            if (!member.IsStatic && member.MethodKind != MethodKind.Constructor)
+            {
+                foreach (var body in bodies)
+                {
+                    if (body is IConstructorBodyOperation or IFieldInitializerOperation or IPropertyInitializerOperation)
+                        finder.Collect(body, int.MaxValue, removed);
+                }
+            }
+
+            // Callers in the same type that remove the file before they call into the binding member.
+            var frontier = new List<IMethodSymbol> { member.OriginalDefinition };
+            var seen = new HashSet<IMethodSymbol>(frontier, SymbolEqualityComparer.Default);
+            for (int depth = 0; depth < RemovalFinder.MaxHelperDepth && frontier.Count > 0; depth++)
+            {
+                var next = new List<IMethodSymbol>();
+                foreach (var body in bodies)
+                {
+                    foreach (var callSite in body.DescendantsAndSelf().OfType<IInvocationOperation>())
+                    {
+                        if (!frontier.Contains(callSite.TargetMethod.OriginalDefinition, SymbolEqualityComparer.Default))
+                            continue;
+                        finder.Collect(body, callSite.Syntax.SpanStart, removed);
+                        if (OwnerOf(body) is { } caller && seen.Add(caller))
+                            next.Add(caller);
+                    }
+                }
+
+                frontier = next;
+            }
+
+            return removed;
+        }
+
+        private static IMethodSymbol? OwnerOf(IOperation body) =>
+            body.SemanticModel?.GetDeclaredSymbol(body.Syntax) as IMethodSymbol;
+
+        private static string ApiName(IInvocationOperation call)
+        {
+            var method = call.TargetMethod;
+            var nativeEntry = method.GetDllImportData()?.EntryPointName;
+            return method.ContainingType is null ? method.Name : method.ContainingType.Name + "." + (nativeEntry ?? method.Name);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace KillSafe.Analyzers.Tests
+{
+    /// <summary>A code fix test against the SDK's own reference pack, Tmds.LibC, and the latest C#.</summary>
+    public sealed class KillSafeTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
+        where TAnalyzer : DiagnosticAnalyzer, new()
+        where TCodeFix : CodeFixProvider, new()
+    {
+        public KillSafeTest(bool aspNetCore = false)
+        {
+            ReferenceAssemblies = TestReferences.None;
+            TestState.AdditionalReferences.AddRange(TestReferences.NetCore);
+            TestState.AdditionalReferences.Add(TestReferences.TmdsLibC);
+            if (aspNetCore)
+                TestState.AdditionalReferences.AddRange(TestReferences.AspNetCore);
+        }
+
+        public LanguageVersion LanguageVersion { get; set; } = LanguageVersion.Latest;
+
+        public bool AllowUnsafe { get; set; } = true;
+
+        protected override ParseOptions CreateParseOptions() =>
+            ((CSharpParseOptions)base.CreateParseOptions()).WithLanguageVersion(LanguageVersion);
+
+        protected override CompilationOptions CreateCompilationOptions() =>
+            ((CSharpCompilationOptions)base.CreateCompilationOptions()).WithAllowUnsafe(AllowUnsafe);
+    }
+
+    /// <summary>Short forms for the common cases.</summary>
+    public static class Verify<TAnalyzer, TCodeFix>
+        where TAnalyzer : DiagnosticAnalyzer, new()
+        where TCodeFix : CodeFixProvider, new()
+    {
+        public static DiagnosticResult Diagnostic(DiagnosticDescriptor descriptor) => new DiagnosticResult(descriptor);
+
+        /// <summary>The analyzer reports exactly <paramref name="expected"/> (nothing when empty).</summary>
+        public static Task AnalyzerAsync(string source, params DiagnosticResult[] expected) => AnalyzerAsync(source, aspNetCore: false, expected);
+
+        public static Task AnalyzerAsync(string source, bool aspNetCore, params DiagnosticResult[] expected)
+        {
+            var test = new KillSafeTest<TAnalyzer, TCodeFix>(aspNetCore) { TestCode = source };
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync(CancellationToken.None);
+        }
+
+        /// <summary>The fix turns <paramref name="source"/> into <paramref name="fixedSource"/>, which compiles; Fix All is checked too.</summary>
+        public static Task CodeFixAsync(string source, string fixedSource, params DiagnosticResult[] expected)
+        {
+            var test = new KillSafeTest<TAnalyzer, TCodeFix> { TestCode = source, FixedCode = fixedSource };
+            test.ExpectedDiagnostics.AddRange(expected);
+            return test.RunAsync(CancellationToken.None);
+        }
+    }
+}
