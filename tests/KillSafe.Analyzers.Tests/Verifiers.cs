@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Testing;
+using KillSafe.Tests.Shared;
 
 namespace KillSafe.Analyzers.Tests
 {
@@ -17,7 +18,8 @@ namespace KillSafe.Analyzers.Tests
     {
         public KillSafeTest(bool aspNetCore = false)
         {
-            ReferenceAssemblies = TestReferences.None;
+            // No package to resolve (that would need the network): the SDK's own reference pack instead.
+            ReferenceAssemblies = new ReferenceAssemblies(TestReferences.TargetFramework);
             TestState.AdditionalReferences.AddRange(TestReferences.NetCore);
             TestState.AdditionalReferences.Add(TestReferences.TmdsLibC);
             if (aspNetCore)

@@ -39,7 +39,7 @@ namespace KillSafe.Analyzers.Flow
         public static ResourceIdentity Unknown(string display) => new ResourceIdentity(null, display, null, null, string.Empty);
 
         public static ResourceIdentity FromConstant(string value) =>
-            new ResourceIdentity("const:" + value, "\"" + value.Replace("\0", "\\0") + "\"", value, null, string.Empty);
+            new ResourceIdentity("const:" + value, value.Replace("\0", "\\0"), value, null, string.Empty);
 
         public static ResourceIdentity FromSymbol(ISymbol symbol, string display) =>
             new ResourceIdentity(SymbolKey(symbol), display, null, symbol, string.Empty);

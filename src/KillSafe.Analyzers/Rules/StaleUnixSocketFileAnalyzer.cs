@@ -28,7 +28,7 @@ namespace KillSafe.Analyzers.Rules
         internal static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
             DiagnosticId,
             title: "Unix socket path bound without removing a stale socket file first",
-            messageFormat: "{0} binds the Unix socket path {1} without removing a stale socket file first: after a crash the restart fails with AddressAlreadyInUse until the file is deleted",
+            messageFormat: "{0} binds the Unix socket path '{1}' without removing a stale socket file first: after a crash the restart fails with AddressAlreadyInUse until the file is deleted",
             category: RuleDescriptors.Reliability,
             severity: DiagnosticSeverity.Warning,
             description: "Binding a Unix domain socket to a path creates a socket file. The kernel does not remove it when the process dies: after SIGKILL, or SIGTERM with no handler, the file stays and the next bind of the same path fails with AddressAlreadyInUse. Remove a stale socket file (one that no process listens on, never a regular file) before binding.");

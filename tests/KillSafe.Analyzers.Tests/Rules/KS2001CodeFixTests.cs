@@ -125,8 +125,8 @@ class B
 }
 " + Helper));
             test.ExpectedDiagnostics.Add(Expected("path", 0, 1));
-            test.ExpectedDiagnostics.Add(Expected("\"/run/b.sock\"", 2, 3));
-            test.ExpectedDiagnostics.Add(Expected("\"/run/c.sock\"", 4, 5));
+            test.ExpectedDiagnostics.Add(Expected("/run/b.sock", 2, 3));
+            test.ExpectedDiagnostics.Add(Expected("/run/c.sock", 4, 5));
             await test.RunAsync(CancellationToken.None);
         }
 

@@ -24,7 +24,7 @@ class Server
         {|#0:socket.Bind(new UnixDomainSocketEndPoint({|#1:""/run/app.sock""|}))|};
         socket.Listen();
     }
-}", Expected("Socket.Bind", "\"/run/app.sock\""));
+}", Expected("Socket.Bind", "/run/app.sock"));
 
         [Fact]
         public Task Bind_of_endpoint_in_a_local_built_from_a_parameter_is_flagged() => VerifyCS.AnalyzerAsync(Usings + @"
@@ -57,7 +57,7 @@ class Startup
 {
     const string SocketPath = ""/run/web.sock"";
     static void Configure(KestrelServerOptions options) => {|#0:options.ListenUnixSocket({|#1:SocketPath|})|};
-}", aspNetCore: true, Expected("KestrelServerOptions.ListenUnixSocket", "\"/run/web.sock\""));
+}", aspNetCore: true, Expected("KestrelServerOptions.ListenUnixSocket", "/run/web.sock"));
 
         [Fact]
         public Task Raw_Tmds_bind_of_an_encoded_path_is_flagged() => VerifyCS.AnalyzerAsync(@"
@@ -95,7 +95,7 @@ class Native
         addr.sun_path = {|#1:""/tmp/native.sock""|};
         {|#0:BindUnix(fd, ref addr, 110)|};
     }
-}", Expected("Native.bind", "\"/tmp/native.sock\""));
+}", Expected("Native.bind", "/tmp/native.sock"));
 
         [Fact]
         public Task Deletion_after_the_bind_does_not_count() => VerifyCS.AnalyzerAsync(Usings + @"
@@ -105,7 +105,7 @@ class Server : IDisposable
     readonly Socket _socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
     public void Start() { {|#0:_socket.Bind(new UnixDomainSocketEndPoint({|#1:Path|}))|}; }
     public void Dispose() { _socket.Dispose(); File.Delete(Path); }
-}", Expected("Socket.Bind", "\"/run/app.sock\""));
+}", Expected("Socket.Bind", "/run/app.sock"));
 
         [Fact]
         public Task Deletion_of_another_path_does_not_count() => VerifyCS.AnalyzerAsync(Usings + @"
@@ -116,7 +116,7 @@ class Server
         File.Delete(""/run/other.sock"");
         {|#0:socket.Bind(new UnixDomainSocketEndPoint({|#1:""/run/app.sock""|}))|};
     }
-}", Expected("Socket.Bind", "\"/run/app.sock\""));
+}", Expected("Socket.Bind", "/run/app.sock"));
 
         [Fact]
         public Task File_Delete_of_the_same_path_before_the_bind_is_quiet() => VerifyCS.AnalyzerAsync(Usings + @"

@@ -3,22 +3,19 @@ using System.Collections.Immutable;
 using System.IO;
 using System.Linq;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Testing;
 
-namespace KillSafe.Analyzers.Tests
+namespace KillSafe.Tests.Shared
 {
     /// <summary>
     /// Reference assemblies for test compilations, taken from the reference packs that ship with the
     /// installed .NET SDK (located at run time), so that tests need no network: the testing library's
     /// <c>ReferenceAssemblies.Net.Net80</c> would download Microsoft.NETCore.App.Ref from a feed.
+    /// Shared (linked) by every test project that compiles C# in memory.
     /// </summary>
     public static class TestReferences
     {
         private static readonly Lazy<ImmutableArray<MetadataReference>> NetCoreRefs = new(() => FromPack("Microsoft.NETCore.App.Ref"));
         private static readonly Lazy<ImmutableArray<MetadataReference>> AspNetCoreRefs = new(() => FromPack("Microsoft.AspNetCore.App.Ref"));
-
-        /// <summary>No package to resolve: the references below are added explicitly.</summary>
-        public static ReferenceAssemblies None { get; } = new ReferenceAssemblies(TargetFramework);
 
         public static ImmutableArray<MetadataReference> NetCore => NetCoreRefs.Value;
 
