@@ -1,0 +1,189 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Text;
+using KillSafe.Tests.Shared;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Text;
+
+namespace KillSafe.EndToEnd.Tests;
+
+/// <summary>Where the repository is: the directory above the tests that holds Analyzers.sln.</summary>
+public static class Repo
+{
+    public static string Root { get; } = Find();
+
+    private static string Find()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Analyzers.sln")))
+                return dir.FullName;
+        }
+
+        throw new InvalidOperationException("Analyzers.sln not found above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>A scratch directory under /tmp named after this test process, removed on dispose.</summary>
+public sealed class ScratchDirectory : IDisposable
+{
+    private static int _counter;
+
+    public ScratchDirectory(string purpose)
+    {
+        // Unique per process and per instance: parallel test runs never share paths.
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"killsafe-{purpose}-{Environment.ProcessId}-{Interlocked.Increment(ref _counter)}");
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+}
+
+/// <summary>Runs the dotnet CLI as a user would, with the test host's MSBuild settings removed.</summary>
+public static class DotnetCli
+{
+    public static string Host => Path.Combine(TestReferences.DotnetRoot, "dotnet");
+
+    public static (int ExitCode, string Output) Run(string workingDirectory, params string[] arguments)
+    {
+        var info = new ProcessStartInfo(Host)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+            info.ArgumentList.Add(argument);
+        foreach (var key in new[] { "MSBuildExtensionsPath", "MSBUILD_EXE_PATH", "MSBuildSDKsPath", "MSBuildLoadMicrosoftTargetsReadOnly", "VSTEST_HOST_DEBUG" })
+            info.Environment.Remove(key);
+        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        info.Environment["DOTNET_NOLOGO"] = "1";
+        info.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        info.Environment["DOTNET_EnableDiagnostics"] = "0";
+        using var process = Process.Start(info)!;
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("dotnet " + string.Join(' ', arguments) + " did not finish in 5 minutes:\n" + output);
+        }
+
+        process.WaitForExit();
+        lock (output)
+            return (process.ExitCode, output.ToString());
+    }
+}
+
+/// <summary>Compiles a C# program in memory and writes it out so that <c>dotnet program.dll</c> runs it.</summary>
+public static class InMemoryProgram
+{
+    public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.Latest);
+
+    public static CSharpCompilation Compilation(string source, string name) =>
+        CSharpCompilation.Create(
+            name,
+            new[] { CSharpSyntaxTree.ParseText(source, ParseOptions, path: name + ".cs") },
+            TestReferences.NetCore,
+            new CSharpCompilationOptions(OutputKind.ConsoleApplication, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
+
+    /// <summary>Emits <paramref name="source"/> as <paramref name="name"/>.dll into <paramref name="directory"/>; throws on any compiler error.</summary>
+    public static string Build(string source, string name, string directory)
+    {
+        var compilation = Compilation(source, name);
+        var dll = Path.Combine(directory, name + ".dll");
+        var result = compilation.Emit(dll);
+        if (!result.Success)
+            throw new InvalidOperationException("program does not compile:\n" + string.Join("\n", result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)) + "\n" + source);
+        File.WriteAllText(
+            Path.Combine(directory, name + ".runtimeconfig.json"),
+            "{\"runtimeOptions\":{\"tfm\":\"" + TestReferences.TargetFramework + "\",\"framework\":{\"name\":\"Microsoft.NETCore.App\",\"version\":\"" + Environment.Version + "\"}}}");
+        return dll;
+    }
+
+    /// <summary>The environment for children: no diagnostics IPC, so the runtime leaves no files of its own (FACTS.md).</summary>
+    public static IReadOnlyDictionary<string, string?> ChildEnvironment { get; } = new Dictionary<string, string?> { ["DOTNET_EnableDiagnostics"] = "0" };
+}
+
+/// <summary>Runs an analyzer and applies its code fix in a real workspace, as the IDE does.</summary>
+public static class AnalyzerRun
+{
+    public static async Task<ImmutableArray<Diagnostic>> DiagnosticsAsync(string source, DiagnosticAnalyzer analyzer)
+    {
+        var compilation = InMemoryProgram.Compilation(source, "Program");
+        return await compilation.WithAnalyzers(ImmutableArray.Create(analyzer)).GetAnalyzerDiagnosticsAsync();
+    }
+
+    /// <summary>Applies the first fix <paramref name="fix"/> offers for each diagnostic of <paramref name="analyzer"/> (Fix All in the document).</summary>
+    public static async Task<string> FixAllAsync(string source, DiagnosticAnalyzer analyzer, CodeFixProvider fix)
+    {
+        using var workspace = new AdhocWorkspace();
+        var projectId = ProjectId.CreateNewId();
+        var solution = workspace.CurrentSolution
+            .AddProject(ProjectInfo.Create(projectId, VersionStamp.Default, "Program", "Program", LanguageNames.CSharp,
+                compilationOptions: new CSharpCompilationOptions(OutputKind.ConsoleApplication, allowUnsafe: true),
+                parseOptions: InMemoryProgram.ParseOptions,
+                metadataReferences: TestReferences.NetCore));
+        var documentId = DocumentId.CreateNewId(projectId);
+        solution = solution.AddDocument(documentId, "Program.cs", SourceText.From(source));
+        var document = solution.GetDocument(documentId)!;
+        var compilation = (await document.Project.GetCompilationAsync())!;
+        var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create(analyzer)).GetAnalyzerDiagnosticsAsync();
+        if (diagnostics.IsEmpty)
+            throw new InvalidOperationException("the analyzer reported nothing to fix");
+
+        CodeAction? action = null;
+        var context = new CodeFixContext(document, diagnostics[0], (a, _) => action ??= a, CancellationToken.None);
+        await fix.RegisterCodeFixesAsync(context);
+        if (action is null)
+            throw new InvalidOperationException("the code fix offered no action");
+
+        var fixAll = fix.GetFixAllProvider()!;
+        var provider = new FixedDiagnostics(document, diagnostics);
+        var fixAllContext = new FixAllContext(document, fix, FixAllScope.Document, action.EquivalenceKey, fix.FixableDiagnosticIds, provider, CancellationToken.None);
+        var fixAllAction = (await fixAll.GetFixAsync(fixAllContext))!;
+        var operations = await fixAllAction.GetOperationsAsync(CancellationToken.None);
+        var changed = operations.OfType<ApplyChangesOperation>().Single().ChangedSolution;
+        return (await changed.GetDocument(documentId)!.GetTextAsync()).ToString();
+    }
+
+    private sealed class FixedDiagnostics : FixAllContext.DiagnosticProvider
+    {
+        private readonly Document _document;
+        private readonly ImmutableArray<Diagnostic> _diagnostics;
+
+        public FixedDiagnostics(Document document, ImmutableArray<Diagnostic> diagnostics)
+        {
+            _document = document;
+            _diagnostics = diagnostics;
+        }
+
+        public override Task<IEnumerable<Diagnostic>> GetAllDiagnosticsAsync(Project project, CancellationToken cancellationToken) => Task.FromResult<IEnumerable<Diagnostic>>(_diagnostics);
+
+        public override Task<IEnumerable<Diagnostic>> GetDocumentDiagnosticsAsync(Document document, CancellationToken cancellationToken) =>
+            Task.FromResult<IEnumerable<Diagnostic>>(document.Id == _document.Id ? _diagnostics : Array.Empty<Diagnostic>());
+
+        public override Task<IEnumerable<Diagnostic>> GetProjectDiagnosticsAsync(Project project, CancellationToken cancellationToken) => Task.FromResult<IEnumerable<Diagnostic>>(Array.Empty<Diagnostic>());
+    }
+}
