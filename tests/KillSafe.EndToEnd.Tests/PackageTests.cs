@@ -1,0 +1,68 @@
+using System.IO.Compression;
+using System.Xml.Linq;
+using KillSafe.Analyzers.Rules;
+using Xunit;
+
+namespace KillSafe.EndToEnd.Tests;
+
+/// <summary>What the NuGet package KillSafe.Analyzers contains, read from the .nupkg that dotnet pack produced.</summary>
+[Collection(PackageCollection.Name)]
+public sealed class PackageTests
+{
+    private readonly PackageFixture _package;
+
+    public PackageTests(PackageFixture package) => _package = package;
+
+    private static readonly XNamespace Nuspec = "http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd";
+
+    private XElement Metadata()
+    {
+        using var zip = ZipFile.OpenRead(_package.PackagePath);
+        using var stream = zip.GetEntry("KillSafe.Analyzers.nuspec")!.Open();
+        var document = XDocument.Load(stream);
+        return document.Root!.Elements().Single(e => e.Name.LocalName == "metadata");
+    }
+
+    private static string? Value(XElement metadata, string name) => metadata.Elements().SingleOrDefault(e => e.Name.LocalName == name)?.Value;
+
+    [Fact]
+    public void Both_analyzer_assemblies_are_under_analyzers_dotnet_cs_and_nothing_under_lib()
+    {
+        using var zip = ZipFile.OpenRead(_package.PackagePath);
+        var entries = zip.Entries.Select(e => e.FullName).ToList();
+        Assert.Contains("analyzers/dotnet/cs/KillSafe.Analyzers.dll", entries);
+        Assert.Contains("analyzers/dotnet/cs/KillSafe.CodeFixes.dll", entries);
+        Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal) || e.StartsWith("ref/", StringComparison.Ordinal));
+        Assert.DoesNotContain(entries, e => e.EndsWith(".dll", StringComparison.Ordinal) && !e.StartsWith("analyzers/dotnet/cs/", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Package_is_a_development_dependency_with_readme_and_license()
+    {
+        var metadata = Metadata();
+        Assert.Equal("KillSafe.Analyzers", Value(metadata, "id"));
+        Assert.Equal("true", Value(metadata, "developmentDependency"));
+        Assert.Equal("MIT", Value(metadata, "license"));
+        Assert.Equal("README.md", Value(metadata, "readme"));
+        Assert.Null(metadata.Elements().SingleOrDefault(e => e.Name.LocalName == "dependencies"));
+        using var zip = ZipFile.OpenRead(_package.PackagePath);
+        Assert.NotNull(zip.GetEntry("README.md"));
+    }
+
+    [Fact]
+    public void Help_links_resolve_to_the_rule_pages_in_docs()
+    {
+        var analyzers = typeof(StaleUnixSocketFileAnalyzer).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && typeof(Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer).IsAssignableFrom(t))
+            .Select(t => (Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer)Activator.CreateInstance(t)!)
+            .ToList();
+        Assert.NotEmpty(analyzers);
+        foreach (var descriptor in analyzers.SelectMany(a => a.SupportedDiagnostics))
+        {
+            Assert.StartsWith(RuleDescriptors.DocsBaseUrl, descriptor.HelpLinkUri, StringComparison.Ordinal);
+            var page = descriptor.HelpLinkUri.Substring(RuleDescriptors.DocsBaseUrl.Length);
+            Assert.Equal(descriptor.Id + ".md", page);
+            Assert.True(File.Exists(Path.Combine(Repo.Root, "docs", "rules", page)), $"docs/rules/{page} is missing");
+        }
+    }
+}

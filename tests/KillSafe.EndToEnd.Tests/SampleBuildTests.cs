@@ -1,0 +1,88 @@
+using KillSafe.Analyzers.Rules;
+using KillSafe.CodeFixes;
+using Xunit;
+
+namespace KillSafe.EndToEnd.Tests;
+
+/// <summary>
+/// A sample service restored against the packed package (not a project reference) and built with the
+/// dotnet CLI, the way users meet KillSafe in CI: a warning by default, a failed build when the rule is
+/// an error, and a clean build once the code fix is applied.
+/// </summary>
+[Collection(PackageCollection.Name)]
+public sealed class SampleBuildTests : IDisposable
+{
+    private readonly PackageFixture _package;
+    private readonly ScratchDirectory _scratch = new("sample");
+    private readonly string _project;
+    private readonly int _bindLine;
+
+    public SampleBuildTests(PackageFixture package)
+    {
+        _package = package;
+        var sample = Path.Combine(Repo.Root, "samples", "StaleSocketService");
+        _project = Path.Combine(_scratch.Path, "StaleSocketService");
+        Directory.CreateDirectory(_project);
+        foreach (var file in new[] { "StaleSocketService.csproj", "Program.cs" })
+            File.Copy(Path.Combine(sample, file), Path.Combine(_project, file));
+        _bindLine = Array.FindIndex(File.ReadAllLines(Path.Combine(_project, "Program.cs")), l => l.Contains("listener.Bind(", StringComparison.Ordinal)) + 1;
+        Assert.True(_bindLine > 0, "the sample no longer binds a socket");
+
+        // Stand-alone: no repository props, central versions naming the packed version, the package folder as a feed.
+        File.WriteAllText(Path.Combine(_scratch.Path, "Directory.Build.props"), "<Project />");
+        File.WriteAllText(Path.Combine(_scratch.Path, "Directory.Packages.props"), $"""
+            <Project>
+              <PropertyGroup><ManagePackageVersionsCentrally>true</ManagePackageVersionsCentrally></PropertyGroup>
+              <ItemGroup><PackageVersion Include="KillSafe.Analyzers" Version="{_package.Version}" /></ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(_scratch.Path, "nuget.config"), $"""
+            <configuration>
+              <packageSources><add key="killsafe-local" value="{_package.FeedDirectory}" /></packageSources>
+            </configuration>
+            """);
+    }
+
+    public void Dispose() => _scratch.Dispose();
+
+    private (int ExitCode, string Output) Build(params string[] extra) =>
+        DotnetCli.Run(_project, new[] { "build", "--no-incremental", "-nologo", "-p:RestorePackagesPath=" + Path.Combine(_scratch.Path, "packages") }.Concat(extra).ToArray());
+
+    private string Location => $"Program.cs({_bindLine},";
+
+    [Fact]
+    public void Build_reports_KS2001_as_a_warning_at_the_bind()
+    {
+        var (exitCode, output) = Build();
+        Assert.True(exitCode == 0, output);
+        Assert.Contains(output.Split('\n'), l => l.Contains(Location, StringComparison.Ordinal) && l.Contains("warning KS2001", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Build_fails_with_warnaserror()
+    {
+        var (exitCode, output) = Build("-warnaserror");
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(output.Split('\n'), l => l.Contains(Location, StringComparison.Ordinal) && l.Contains("error KS2001", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Build_fails_when_editorconfig_makes_KS2001_an_error()
+    {
+        File.WriteAllText(Path.Combine(_project, ".editorconfig"), "root = true\n\n[*.cs]\ndotnet_diagnostic.KS2001.severity = error\n");
+        var (exitCode, output) = Build();
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(output.Split('\n'), l => l.Contains(Location, StringComparison.Ordinal) && l.Contains("error KS2001", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Build_is_clean_after_the_code_fix()
+    {
+        var program = Path.Combine(_project, "Program.cs");
+        var fixedSource = await AnalyzerRun.FixAllAsync(File.ReadAllText(program), new StaleUnixSocketFileAnalyzer(), new StaleUnixSocketFileCodeFix());
+        File.WriteAllText(program, fixedSource);
+        var (exitCode, output) = Build("-warnaserror");
+        Assert.True(exitCode == 0, output);
+        Assert.DoesNotContain("KS2001", output, StringComparison.Ordinal);
+    }
+}
