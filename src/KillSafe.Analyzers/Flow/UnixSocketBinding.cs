@@ -10,11 +10,12 @@ namespace KillSafe.Analyzers.Flow
     /// <summary>A call that binds a Unix domain socket to a path on disk, and the path it binds.</summary>
     internal sealed class UnixSocketBinding
     {
-        private UnixSocketBinding(IInvocationOperation call, ResourceIdentity path, IOperation? pathExpression)
+        private UnixSocketBinding(IInvocationOperation call, ResourceIdentity path, IOperation? pathExpression, bool pathMakesEndPoint)
         {
             Call = call;
             Path = path;
             PathExpression = pathExpression;
+            PathMakesEndPoint = pathMakesEndPoint;
         }
 
         public IInvocationOperation Call { get; }
@@ -24,6 +25,9 @@ namespace KillSafe.Analyzers.Flow
 
         /// <summary>The expression that gives the path (the endpoint's constructor argument), when found.</summary>
         public IOperation? PathExpression { get; }
+
+        /// <summary>True when <see cref="PathExpression"/> is the argument of a managed endpoint constructor.</summary>
+        public bool PathMakesEndPoint { get; }
 
         /// <summary>
         /// Recognises <paramref name="call"/> as a bind of a Unix socket path (catalog rows of kind
@@ -38,6 +42,7 @@ namespace KillSafe.Analyzers.Flow
             var argument = IdentityResolver.ArgumentFor(call.Arguments, row.IdentityArgument);
 
             IOperation? pathExpression;
+            bool pathMakesEndPoint = false;
             if (row.Shape == ApiShape.Native)
             {
                 pathExpression = NativeSocketAddressPath(argument, resolver);
@@ -57,6 +62,7 @@ namespace KillSafe.Analyzers.Flow
                     && carrier.IdentityArgument < creation.Arguments.Length)
                 {
                     pathExpression = IdentityResolver.ArgumentFor(creation.Arguments, carrier.IdentityArgument);
+                    pathMakesEndPoint = true;
                 }
                 else if (IdentityResolver.Strip(argument).Type is { } endpointType && IsUnixEndPoint(endpointType, resolver.Catalog))
                 {
@@ -71,7 +77,7 @@ namespace KillSafe.Analyzers.Flow
             if (pathExpression is not null && IsAbstractName(resolver.Origin(pathExpression)))
                 return null;
             var identity = pathExpression is null ? ResourceIdentity.Unknown(argument.Syntax.ToString()) : resolver.Resolve(pathExpression);
-            return new UnixSocketBinding(call, identity, pathExpression);
+            return new UnixSocketBinding(call, identity, pathExpression, pathMakesEndPoint);
         }
 
         // Bind takes an EndPoint, so the only identity carrier that can reach it is the Unix endpoint type.

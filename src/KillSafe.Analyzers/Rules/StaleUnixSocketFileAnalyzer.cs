@@ -25,6 +25,9 @@ namespace KillSafe.Analyzers.Rules
         /// <summary>Diagnostic property: "true" when <see cref="Diagnostic.AdditionalLocations"/>[0] is the path expression.</summary>
         public const string HasPathLocation = "HasPathLocation";
 
+        /// <summary>Diagnostic property: "true" when the path expression is the argument of a managed endpoint constructor.</summary>
+        public const string PathMakesEndPoint = "PathMakesEndPoint";
+
         internal static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
             DiagnosticId,
             title: "Unix socket path bound without removing a stale socket file first",
@@ -69,7 +72,9 @@ namespace KillSafe.Analyzers.Rules
             var additional = binding.PathExpression is null
                 ? ImmutableArray<Location>.Empty
                 : ImmutableArray.Create(binding.PathExpression.Syntax.GetLocation());
-            var properties = ImmutableDictionary<string, string?>.Empty.Add(HasPathLocation, additional.IsEmpty ? "false" : "true");
+            var properties = ImmutableDictionary<string, string?>.Empty
+                .Add(HasPathLocation, additional.IsEmpty ? "false" : "true")
+                .Add(PathMakesEndPoint, binding.PathMakesEndPoint ? "true" : "false");
             context.ReportDiagnostic(Diagnostic.Create(Rule, call.Syntax.GetLocation(), additional, properties, ApiName(call), binding.Path.Display));
         }
 

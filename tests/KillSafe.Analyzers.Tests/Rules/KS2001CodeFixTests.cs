@@ -194,6 +194,49 @@ class Server
             await test.RunAsync(CancellationToken.None);
         }
 
+        [Fact]
+        public async Task Raw_tmds_bind_gets_the_removal_before_it()
+        {
+            var test = Test();
+            test.TestCode = @"using System;
+using System.Text;
+using Tmds.Linux;
+using static Tmds.Linux.LibC;
+
+unsafe class Server
+{
+    static void Listen(string path)
+    {
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        sockaddr_un addr = default;
+        addr.sun_family = AF_UNIX;
+        Encoding.UTF8.GetBytes({|#1:path|}, new Span<byte>(addr.sun_path, 108));
+        {|#0:bind(fd, (sockaddr*)&addr, SizeOf.sockaddr_un)|};
+    }
+}
+";
+            test.FixedCode = @"using System;
+using System.Text;
+using Tmds.Linux;
+using static Tmds.Linux.LibC;
+
+unsafe class Server
+{
+    static void Listen(string path)
+    {
+        int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+        sockaddr_un addr = default;
+        addr.sun_family = AF_UNIX;
+        Encoding.UTF8.GetBytes(path, new Span<byte>(addr.sun_path, 108));
+        StaleUnixSocket.DeleteIfStale(path);
+        bind(fd, (sockaddr*)&addr, SizeOf.sockaddr_un);
+    }
+}
+" + Helper;
+            test.ExpectedDiagnostics.Add(VerifyCS.Diagnostic(StaleUnixSocketFileAnalyzer.Rule).WithLocation(0).WithLocation(1).WithArguments("LibC.bind", "path"));
+            await test.RunAsync(CancellationToken.None);
+        }
+
         // The helper the fix adds once per file, written out here so that a change to it is a visible test change.
         internal const string Helper = @"
 /// <summary>Removes a Unix socket file left behind by a process that died without closing it (KillSafe KS2001).</summary>
