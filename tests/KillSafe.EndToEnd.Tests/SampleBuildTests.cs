@@ -28,7 +28,8 @@ public sealed class SampleBuildTests : IDisposable
         _bindLine = Array.FindIndex(File.ReadAllLines(Path.Combine(_project, "Program.cs")), l => l.Contains("listener.Bind(", StringComparison.Ordinal)) + 1;
         Assert.True(_bindLine > 0, "the sample no longer binds a socket");
 
-        // Stand-alone: no repository props, central versions naming the packed version, the package folder as a feed.
+        // Stand-alone: no repository props, central versions naming the packed version, and the package
+        // folder as the only feed (<clear/>), so the build needs no network: the sample has no other package.
         File.WriteAllText(Path.Combine(_scratch.Path, "Directory.Build.props"), "<Project />");
         File.WriteAllText(Path.Combine(_scratch.Path, "Directory.Packages.props"), $"""
             <Project>
@@ -38,7 +39,7 @@ public sealed class SampleBuildTests : IDisposable
             """);
         File.WriteAllText(Path.Combine(_scratch.Path, "nuget.config"), $"""
             <configuration>
-              <packageSources><add key="killsafe-local" value="{_package.FeedDirectory}" /></packageSources>
+              <packageSources><clear /><add key="killsafe-local" value="{_package.FeedDirectory}" /></packageSources>
             </configuration>
             """);
     }
