@@ -39,10 +39,11 @@ public sealed class ChildProcess : IDisposable
 
     /// <summary>Starts <paramref name="fileName"/> with <paramref name="arguments"/>; environment entries set to null are removed.</summary>
     /// <exception cref="VerificationException">The program could not be started.</exception>
-    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null)
+    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
+            WorkingDirectory = workingDirectory ?? string.Empty,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,

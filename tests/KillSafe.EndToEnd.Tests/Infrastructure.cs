@@ -1,6 +1,5 @@
 using System.Collections.Immutable;
-using System.Diagnostics;
-using System.Text;
+using KillSafe.Verification;
 using KillSafe.Tests.Shared;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -63,36 +62,18 @@ public static class DotnetCli
 
     public static (int ExitCode, string Output) Run(string workingDirectory, params string[] arguments)
     {
-        var info = new ProcessStartInfo(Host)
+        var environment = new Dictionary<string, string?>
         {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            ["DOTNET_NOLOGO"] = "1",
+            ["MSBUILDDISABLENODEREUSE"] = "1", // no build server outlives the test
+            ["DOTNET_EnableDiagnostics"] = "0",
         };
-        foreach (var argument in arguments)
-            info.ArgumentList.Add(argument);
         foreach (var key in new[] { "MSBuildExtensionsPath", "MSBUILD_EXE_PATH", "MSBuildSDKsPath", "MSBuildLoadMicrosoftTargetsReadOnly", "VSTEST_HOST_DEBUG" })
-            info.Environment.Remove(key);
-        info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        info.Environment["MSBUILDDISABLENODEREUSE"] = "1";
-        info.Environment["DOTNET_EnableDiagnostics"] = "0";
-        using var process = Process.Start(info)!;
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("dotnet " + string.Join(' ', arguments) + " did not finish in 5 minutes:\n" + output);
-        }
-
-        process.WaitForExit();
-        lock (output)
-            return (process.ExitCode, output.ToString());
+            environment[key] = null; // set by the test host's own MSBuild; a user's shell has none of them
+        using var child = ChildProcess.Start(Host, arguments, environment, workingDirectory);
+        var exitCode = child.WaitForExitAsync(TimeSpan.FromMinutes(5)).GetAwaiter().GetResult();
+        return (exitCode, child.Output);
     }
 }
 
