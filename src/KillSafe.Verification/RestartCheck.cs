@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace KillSafe.Verification;
 
@@ -32,4 +34,62 @@ public static class RestartCheck
             return new RestartResult(false, e.SocketErrorCode, $"bind {path}");
         }
     }
+
+    /// <summary>
+    /// Binds a TCP listener to <paramref name="port"/> on <paramref name="address"/> the way a raw listener
+    /// does, with SO_REUSEADDR off, so TIME_WAIT left by the previous run counts against it (FACTS.md:
+    /// .NET sets SO_REUSEADDR itself for ProtocolType.Tcp, so the check uses ProtocolType.IP).
+    /// </summary>
+    public static RestartResult TcpPort(int port, IPAddress? address = null, bool reuseAddress = false)
+    {
+        address ??= IPAddress.Loopback;
+        using var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.IP);
+        try
+        {
+            if (reuseAddress)
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(new IPEndPoint(address, port));
+            socket.Listen(1);
+            return new RestartResult(true, SocketError.Success, $"bind {address}:{port}");
+        }
+        catch (SocketException e)
+        {
+            return new RestartResult(false, e.SocketErrorCode, $"bind {address}:{port}");
+        }
+    }
+
+    /// <summary>
+    /// Tries to create a SysV shared memory segment with <paramref name="key"/> exclusively
+    /// (IPC_CREAT | IPC_EXCL), as a restarted program that insists on a fresh segment does; removes it again.
+    /// Fails with <see cref="SocketError.AddressAlreadyInUse"/> standing for EEXIST when a segment with the key survives.
+    /// </summary>
+    public static RestartResult SysVSharedMemoryKey(int key)
+    {
+        const int IpcCreat = 0x200, IpcExcl = 0x400, IpcRmid = 0; // <bits/ipc.h>
+        int id = SysV.shmget(key, 4096, IpcCreat | IpcExcl | 0x180);
+        if (id < 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            return new RestartResult(false, errno == 17 /* EEXIST */ ? SocketError.AddressAlreadyInUse : SocketError.SocketError, $"shmget key 0x{key:x8} IPC_CREAT|IPC_EXCL (errno {errno})");
+        }
+
+        SysV.shmctl(id, IpcRmid, IntPtr.Zero);
+        return new RestartResult(true, SocketError.Success, $"shmget key 0x{key:x8} IPC_CREAT|IPC_EXCL");
+    }
+}
+
+/// <summary>The SysV calls Tmds.LibC does not bind (FACTS.md), declared here once.</summary>
+internal static partial class SysV
+{
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial int shmget(int key, nuint size, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial int shmctl(int id, int command, IntPtr buffer);
+
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial int semctl(int id, int semaphore, int command);
+
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial int msgctl(int id, int command, IntPtr buffer);
 }

@@ -31,7 +31,11 @@ public static class UnixFile
 {
     /// <summary>The kind of <paramref name="path"/>, by lstat(2).</summary>
     /// <exception cref="VerificationException">lstat failed for another reason than a missing path.</exception>
-    public static unsafe UnixFileKind KindOf(string path)
+    public static UnixFileKind KindOf(string path) => Stat(path)?.Kind ?? UnixFileKind.Missing;
+
+    /// <summary>lstat(2) of <paramref name="path"/>, or null when nothing is there.</summary>
+    /// <exception cref="VerificationException">lstat failed for another reason than a missing path.</exception>
+    public static unsafe FileEntry? Stat(string path)
     {
         var bytes = Encoding.UTF8.GetBytes(path + "\0");
         stat st;
@@ -42,11 +46,19 @@ public static class UnixFile
         {
             int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
             if (errno == ENOENT || errno == ENOTDIR)
-                return UnixFileKind.Missing;
+                return null;
+            if (errno == EACCES)
+                return null; // a path below an unreadable directory: not ours to inspect
             throw new VerificationException($"lstat({path}) failed: errno {errno}");
         }
 
-        var type = (uint)st.st_mode & (uint)S_IFMT;
+        var modified = DateTime.UnixEpoch.AddSeconds((long)st.st_mtim.tv_sec);
+        return new FileEntry(path, KindOfMode((uint)st.st_mode), (long)st.st_size, modified, (long)(ulong)st.st_ino);
+    }
+
+    private static UnixFileKind KindOfMode(uint mode)
+    {
+        var type = mode & (uint)S_IFMT;
         if (type == (uint)S_IFSOCK)
             return UnixFileKind.Socket;
         if (type == (uint)S_IFREG)

@@ -1,0 +1,74 @@
+namespace KillSafe.Verification.Proc;
+
+/// <summary>Which SysV IPC table.</summary>
+public enum SysVKind
+{
+    /// <summary>/proc/sysvipc/shm (removed with <c>ipcrm -m</c>).</summary>
+    SharedMemory,
+
+    /// <summary>/proc/sysvipc/sem (removed with <c>ipcrm -s</c>).</summary>
+    Semaphore,
+
+    /// <summary>/proc/sysvipc/msg (removed with <c>ipcrm -q</c>).</summary>
+    MessageQueue,
+}
+
+/// <summary>One SysV IPC object. Pids are 0 where the table has none (semaphores record no creator).</summary>
+/// <param name="Kind">The table it came from.</param>
+/// <param name="Key">The IPC key (0 is IPC_PRIVATE).</param>
+/// <param name="Id">The id that ipcrm and *ctl take.</param>
+/// <param name="Uid">Owner user id.</param>
+/// <param name="CreatorUid">Creator user id.</param>
+/// <param name="CreatorPid">Creator pid (shared memory only; 0 otherwise).</param>
+/// <param name="LastPid">Last operating pid (shmat/shmdt, msgsnd; 0 otherwise).</param>
+/// <param name="Attached">Attach count (shared memory only; 0 otherwise).</param>
+/// <param name="ChangeTime">Last change time (creation or last *ctl IPC_SET), seconds since the epoch.</param>
+/// <param name="Size">Bytes (shared memory size, queue bytes) or semaphore count.</param>
+public sealed record SysVObject(SysVKind Kind, long Key, long Id, long Uid, long CreatorUid, int CreatorPid, int LastPid, long Attached, long ChangeTime, long Size)
+{
+    /// <summary>The command that removes the object.</summary>
+    public string RemovalCommand => Kind switch
+    {
+        SysVKind.SharedMemory => $"ipcrm -m {Id}",
+        SysVKind.Semaphore => $"ipcrm -s {Id}",
+        _ => $"ipcrm -q {Id}",
+    };
+}
+
+/// <summary>Parses /proc/sysvipc/{shm,sem,msg} (proc(5)).</summary>
+public static class SysVIpcTable
+{
+    /// <summary>Parses one table.</summary>
+    /// <exception cref="ProcParseException">The text is not such a table.</exception>
+    public static IReadOnlyList<SysVObject> Parse(SysVKind kind, string text)
+    {
+        var name = "/proc/sysvipc/" + kind switch { SysVKind.SharedMemory => "shm", SysVKind.Semaphore => "sem", _ => "msg" };
+        var table = Table.Parse(name, text);
+        int key = table.Column("key");
+        int id = table.Column(kind switch { SysVKind.SharedMemory => "shmid", SysVKind.Semaphore => "semid", _ => "msqid" });
+        int uid = table.Column("uid");
+        int cuid = table.Column("cuid");
+        int ctime = table.Column("ctime");
+        int? cpid = table.OptionalColumn("cpid");
+        int? lpid = table.OptionalColumn(kind == SysVKind.MessageQueue ? "lspid" : "lpid");
+        int? nattch = table.OptionalColumn("nattch");
+        int? size = table.OptionalColumn(kind switch { SysVKind.SharedMemory => "size", SysVKind.Semaphore => "nsems", _ => "cbytes" });
+        var result = new List<SysVObject>(table.Rows.Count);
+        foreach (var row in table.Rows)
+        {
+            result.Add(new SysVObject(
+                kind,
+                table.Long(row, key),
+                table.Long(row, id),
+                table.Long(row, uid),
+                table.Long(row, cuid),
+                cpid is { } c ? (int)table.Long(row, c) : 0,
+                lpid is { } l ? (int)table.Long(row, l) : 0,
+                nattch is { } n ? table.Long(row, n) : 0,
+                table.Long(row, ctime),
+                size is { } s ? table.Long(row, s) : 0));
+        }
+
+        return result;
+    }
+}

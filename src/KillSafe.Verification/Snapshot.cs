@@ -1,0 +1,212 @@
+using System.Globalization;
+using KillSafe.Verification.Proc;
+
+namespace KillSafe.Verification;
+
+/// <summary>A file seen by lstat (symlinks are reported as links, never followed).</summary>
+/// <param name="Path">Full path.</param>
+/// <param name="Kind">File type.</param>
+/// <param name="Size">Size in bytes.</param>
+/// <param name="ModifiedUtc">Last modification.</param>
+/// <param name="Inode">Inode number.</param>
+public sealed record FileEntry(string Path, UnixFileKind Kind, long Size, DateTime ModifiedUtc, long Inode);
+
+/// <summary>Where a snapshot looks. The defaults are the machine's usual places.</summary>
+public sealed class SnapshotOptions
+{
+    /// <summary>Directories whose files and socket files are recorded (not followed through symlinks), default the temp directory.</summary>
+    public IList<string> Directories { get; } = new List<string> { Path.GetTempPath() };
+
+    /// <summary>How deep below each directory to look (the runtime's named mutexes live two levels down).</summary>
+    public int DirectoryDepth { get; set; } = 3;
+
+    /// <summary>The proc file system (tests point this elsewhere only to feed malformed tables).</summary>
+    public string ProcRoot { get; set; } = "/proc";
+
+    /// <summary>POSIX shared memory and named semaphores.</summary>
+    public string DevShm { get; set; } = "/dev/shm";
+
+    /// <summary>POSIX message queues, when the mqueue file system is mounted there.</summary>
+    public string MQueue { get; set; } = "/dev/mqueue";
+}
+
+/// <summary>
+/// The kernel-persistent and restart-relevant state of the machine at one moment, read from the kernel's
+/// own tables: SysV IPC, /dev/shm, /dev/mqueue, Unix sockets, TCP, processes, and files in chosen directories.
+/// </summary>
+public sealed class Snapshot
+{
+    private Snapshot()
+    {
+    }
+
+    /// <summary>When it was taken.</summary>
+    public DateTimeOffset TakenAt { get; private init; }
+
+    /// <summary>The options it was taken with.</summary>
+    public SnapshotOptions Options { get; private init; } = new();
+
+    /// <summary>Network namespace (<c>net:[inode]</c>): socket tables differ between namespaces.</summary>
+    public string NetNamespace { get; private init; } = "";
+
+    /// <summary>IPC namespace (<c>ipc:[inode]</c>): SysV and POSIX message queues differ between namespaces.</summary>
+    public string IpcNamespace { get; private init; } = "";
+
+    /// <summary>SysV shared memory, semaphores and message queues.</summary>
+    public IReadOnlyList<SysVObject> SysV { get; private init; } = Array.Empty<SysVObject>();
+
+    /// <summary>Entries of /dev/shm (POSIX shared memory; <c>sem.*</c> are named semaphores).</summary>
+    public IReadOnlyList<FileEntry> DevShm { get; private init; } = Array.Empty<FileEntry>();
+
+    /// <summary>Entries of /dev/mqueue, or null when the mqueue file system is not mounted there.</summary>
+    public IReadOnlyList<FileEntry>? MessageQueues { get; private init; }
+
+    /// <summary>Unix domain sockets that exist in the kernel (/proc/net/unix).</summary>
+    public IReadOnlyList<UnixSocketEntry> UnixSockets { get; private init; } = Array.Empty<UnixSocketEntry>();
+
+    /// <summary>TCP sockets, IPv4 and IPv6.</summary>
+    public IReadOnlyList<TcpEntry> Tcp { get; private init; } = Array.Empty<TcpEntry>();
+
+    /// <summary>Processes.</summary>
+    public IReadOnlyList<ProcStat> Processes { get; private init; } = Array.Empty<ProcStat>();
+
+    /// <summary>Files (of every kind, socket files included) in the chosen directories.</summary>
+    public IReadOnlyList<FileEntry> Files { get; private init; } = Array.Empty<FileEntry>();
+
+    /// <summary>Boot time (seconds since the epoch), to compare process start times with SysV change times.</summary>
+    public long BootTime { get; private init; }
+
+    /// <summary>Takes a snapshot.</summary>
+    /// <exception cref="VerificationException">There is no /proc (not Linux, or not mounted).</exception>
+    /// <exception cref="ProcParseException">A kernel table had an unexpected shape.</exception>
+    public static Snapshot Take(SnapshotOptions? options = null)
+    {
+        options ??= new SnapshotOptions();
+        var proc = options.ProcRoot;
+        if (!Directory.Exists(Path.Combine(proc, "self")))
+            throw new VerificationException($"no {proc}: KillSafe verification needs Linux with /proc mounted");
+
+        return new Snapshot
+        {
+            TakenAt = DateTimeOffset.UtcNow,
+            Options = options,
+            NetNamespace = LinkOrUnknown(Path.Combine(proc, "self", "ns", "net")),
+            IpcNamespace = LinkOrUnknown(Path.Combine(proc, "self", "ns", "ipc")),
+            SysV = ReadSysV(proc),
+            DevShm = ListDirectory(options.DevShm, depth: 1),
+            MessageQueues = IsMqueueMounted(proc, options.MQueue) ? ListDirectory(options.MQueue, depth: 1) : null,
+            UnixSockets = UnixSocketTable.Parse(ReadOrEmpty(Path.Combine(proc, "net", "unix"), "Num RefCount Protocol Flags Type St Inode Path")),
+            Tcp = ReadTcp(proc),
+            Processes = ReadProcesses(proc),
+            Files = options.Directories.SelectMany(d => ListDirectory(d, options.DirectoryDepth)).ToList(),
+            BootTime = ReadBootTime(proc),
+        };
+    }
+
+    private static IReadOnlyList<SysVObject> ReadSysV(string proc)
+    {
+        var result = new List<SysVObject>();
+        foreach (var (kind, file) in new[] { (SysVKind.SharedMemory, "shm"), (SysVKind.Semaphore, "sem"), (SysVKind.MessageQueue, "msg") })
+        {
+            var path = Path.Combine(proc, "sysvipc", file);
+            if (File.Exists(path))
+                result.AddRange(SysVIpcTable.Parse(kind, File.ReadAllText(path)));
+        }
+
+        return result;
+    }
+
+    private static IReadOnlyList<TcpEntry> ReadTcp(string proc)
+    {
+        var result = new List<TcpEntry>();
+        foreach (var file in new[] { "tcp", "tcp6" })
+        {
+            var path = Path.Combine(proc, "net", file);
+            if (File.Exists(path))
+                result.AddRange(TcpTable.Parse(File.ReadAllText(path), path));
+        }
+
+        return result;
+    }
+
+    private static IReadOnlyList<ProcStat> ReadProcesses(string proc)
+    {
+        var result = new List<ProcStat>();
+        foreach (var dir in Directory.EnumerateDirectories(proc))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
+                continue;
+            var stat = ProcessIdentity.ReadStat(pid, proc);
+            if (stat is not null)
+                result.Add(stat);
+        }
+
+        return result;
+    }
+
+    private static long ReadBootTime(string proc)
+    {
+        var path = Path.Combine(proc, "stat");
+        if (!File.Exists(path))
+            return 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            if (line.StartsWith("btime ", StringComparison.Ordinal) && long.TryParse(line.AsSpan(6).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var btime))
+                return btime;
+        }
+
+        return 0;
+    }
+
+    private static bool IsMqueueMounted(string proc, string mountPoint)
+    {
+        var mounts = Path.Combine(proc, "self", "mounts");
+        if (!File.Exists(mounts))
+            return false;
+        var target = mountPoint.TrimEnd('/');
+        return File.ReadLines(mounts).Any(l => l.Split(' ') is { Length: > 2 } f && f[1] == target && f[2] == "mqueue");
+    }
+
+    private static string ReadOrEmpty(string path, string header) => File.Exists(path) ? File.ReadAllText(path) : header;
+
+    private static string LinkOrUnknown(string path)
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget ?? "unknown";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "unknown";
+        }
+    }
+
+    /// <summary>Lists a directory by lstat, never following symlinks, down to <paramref name="depth"/> levels.</summary>
+    internal static List<FileEntry> ListDirectory(string directory, int depth)
+    {
+        var result = new List<FileEntry>();
+        if (depth <= 0 || UnixFile.KindOf(directory) != UnixFileKind.Directory)
+            return result;
+        IEnumerable<string> entries;
+        try
+        {
+            entries = Directory.EnumerateFileSystemEntries(directory).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return result;
+        }
+
+        foreach (var entry in entries)
+        {
+            var info = UnixFile.Stat(entry);
+            if (info is null)
+                continue;
+            result.Add(info);
+            if (info.Kind == UnixFileKind.Directory)
+                result.AddRange(ListDirectory(entry, depth - 1));
+        }
+
+        return result;
+    }
+}
