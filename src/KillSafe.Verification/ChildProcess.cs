@@ -116,10 +116,10 @@ public sealed class ChildProcess : IDisposable
                 if (remaining <= TimeSpan.Zero)
                     throw new VerificationException($"process {Pid} did not print '{text}' within {timeout.TotalSeconds:0.#} s. Its output:\n{Output}");
                 var exited = _process.WaitForExitAsync();
-                var done = await Task.WhenAny(signal.Task, exited, Task.Delay(remaining)).ConfigureAwait(false);
-                if (done == exited && !Output.Contains(text, StringComparison.Ordinal))
+                var done = await Task.WhenAny(signal.Task, exited, Task.Delay(remaining < TimeSpan.FromMilliseconds(200) ? remaining : TimeSpan.FromMilliseconds(200))).ConfigureAwait(false);
+                if ((done == exited || _process.HasExited) && !Output.Contains(text, StringComparison.Ordinal))
                 {
-                    _process.WaitForExit(); // drain redirected output
+                    _process.WaitForExit(500); // let the last lines of output arrive
                     if (!Output.Contains(text, StringComparison.Ordinal))
                         throw new VerificationException($"process {Pid} exited with code {_process.ExitCode} before printing '{text}'. Its output:\n{Output}");
                 }
@@ -145,17 +145,17 @@ public sealed class ChildProcess : IDisposable
     /// <summary>Waits for the child to exit and returns its exit code (128 + signal number when a signal ended it).</summary>
     public async Task<int> WaitForExitAsync(TimeSpan timeout)
     {
-        using var cancel = new CancellationTokenSource(timeout);
-        try
+        // Not Process.WaitForExitAsync: with redirected output it also waits for end-of-file on the pipes,
+        // which never comes while a grandchild that inherited them outlives the child.
+        var deadline = DateTime.UtcNow + timeout;
+        while (!_process.HasExited)
         {
-            await _process.WaitForExitAsync(cancel.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            throw new VerificationException($"process {Pid} did not exit within {timeout.TotalSeconds:0.#} s. Its output:\n{Output}");
+            if (DateTime.UtcNow > deadline)
+                throw new VerificationException($"process {Pid} did not exit within {timeout.TotalSeconds:0.#} s. Its output:\n{Output}");
+            await Task.Delay(20).ConfigureAwait(false);
         }
 
-        _process.WaitForExit();
+        _process.WaitForExit(500); // a bounded chance for the last lines of output to arrive
         return _process.ExitCode;
     }
 

@@ -13,7 +13,7 @@ public abstract record Readiness
     /// <summary>A file appears at <paramref name="Path"/>.</summary>
     public sealed record FileExists(string Path) : Readiness;
 
-    /// <summary>Something listens on TCP <paramref name="Port"/> (loopback).</summary>
+    /// <summary>Something listens on TCP port <paramref name="Number"/> (loopback).</summary>
     public sealed record Port(int Number) : Readiness;
 
     /// <summary>A predicate the caller evaluates.</summary>

@@ -39,12 +39,13 @@ public static class TcpTable
     public static IReadOnlyList<TcpEntry> Parse(string text, string name = "/proc/net/tcp")
     {
         var table = Table.Parse(name, text);
-        // The header is "sl local_address rem_address st tx_queue rx_queue tr tm->when retrnsmt uid timeout inode",
-        // but rows print tx_queue:rx_queue and tr:tm->when as single fields: take positions, not names, after "st".
+        // The header is "sl local_address rem_address st tx_queue rx_queue tr tm->when retrnsmt uid timeout inode"
+        // (tcp6 says remote_address), and rows print tx_queue:rx_queue and tr:tm->when as single fields: so
+        // the header only confirms the table, the fields are taken by position.
         int local = table.Column("local_address");
-        int remote = table.Column("rem_address");
-        int state = table.Column("st");
-        const int uidField = 7, inodeField = 9;
+        if (local != 1)
+            throw new ProcParseException(name, "local_address is not the second column");
+        const int remote = 2, state = 3, uidField = 7, inodeField = 9;
         var result = new List<TcpEntry>(table.Rows.Count);
         foreach (var row in table.Rows)
         {

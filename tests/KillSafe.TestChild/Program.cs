@@ -1,0 +1,79 @@
+// Modes (each prints READY once the object exists, then waits to be killed):
+//   bind-unix PATH        a listening Unix socket bound to PATH (managed Socket)
+//   listen-tcp PORT       a TCP listener on 127.0.0.1:PORT that serves one connection and closes it first (TIME_WAIT)
+//   shm                   a SysV shared memory segment (IPC_PRIVATE), attached and detached; prints its id
+//   sem                   a SysV semaphore set (IPC_PRIVATE); prints its id
+//   devshm NAME           a file /dev/shm/NAME (what shm_open creates)
+//   orphan                a child process (sleep 300) that outlives this one; prints its pid
+//   wait                  prints READY and waits
+//   exit                  prints READY and returns 0
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+
+var mode = args.Length > 0 ? args[0] : "exit";
+switch (mode)
+{
+    case "bind-unix":
+        var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        unix.Bind(new UnixDomainSocketEndPoint(args[1]));
+        unix.Listen(4);
+        Console.WriteLine("READY");
+        break;
+    case "listen-tcp":
+        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, int.Parse(args[1])));
+        listener.Listen(4);
+        Console.WriteLine("READY");
+        using (var connection = listener.Accept())
+        {
+            // Read the whole request (5 bytes), then close first with a clean FIN: this side enters TIME_WAIT.
+            // Unread data at close would send RST instead, and leave no TIME_WAIT (FACTS.md).
+            var buffer = new byte[5];
+            int read = 0;
+            while (read < buffer.Length)
+                read += connection.Receive(buffer, read, buffer.Length - read, SocketFlags.None);
+            connection.Shutdown(SocketShutdown.Both);
+        }
+
+        Console.WriteLine("SERVED");
+        break;
+    case "shm":
+        int shm = Native.shmget(0 /* IPC_PRIVATE */, 4096, 0x200 /* IPC_CREAT */ | 0x180);
+        Console.WriteLine($"ID {shm}");
+        Console.WriteLine(shm >= 0 ? "READY" : "FAILED errno " + Marshal.GetLastPInvokeError());
+        break;
+    case "sem":
+        int sem = Native.semget(0, 1, 0x200 | 0x180);
+        Console.WriteLine($"ID {sem}");
+        Console.WriteLine(sem >= 0 ? "READY" : "FAILED errno " + Marshal.GetLastPInvokeError());
+        break;
+    case "devshm":
+        File.WriteAllText(Path.Combine("/dev/shm", args[1]), "shared state");
+        Console.WriteLine("READY");
+        break;
+    case "orphan":
+        var sleeper = Process.Start(new ProcessStartInfo("sleep", "300") { UseShellExecute = false })!;
+        Console.WriteLine($"CHILD {sleeper.Id}");
+        Console.WriteLine("READY");
+        break;
+    case "wait":
+        Console.WriteLine("READY");
+        break;
+    default:
+        Console.WriteLine("READY");
+        return 0;
+}
+
+Thread.Sleep(Timeout.Infinite);
+return 0;
+
+internal static partial class Native
+{
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial int shmget(int key, nuint size, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    internal static partial int semget(int key, int count, int flags);
+}
