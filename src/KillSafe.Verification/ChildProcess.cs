@@ -119,7 +119,7 @@ public sealed class ChildProcess : IDisposable
                 var done = await Task.WhenAny(signal.Task, exited, Task.Delay(remaining < TimeSpan.FromMilliseconds(200) ? remaining : TimeSpan.FromMilliseconds(200))).ConfigureAwait(false);
                 if ((done == exited || _process.HasExited) && !Output.Contains(text, StringComparison.Ordinal))
                 {
-                    _process.WaitForExit(500); // let the last lines of output arrive
+                    await DrainOutputAsync().ConfigureAwait(false);
                     if (!Output.Contains(text, StringComparison.Ordinal))
                         throw new VerificationException($"process {Pid} exited with code {_process.ExitCode} before printing '{text}'. Its output:\n{Output}");
                 }
@@ -155,8 +155,22 @@ public sealed class ChildProcess : IDisposable
             await Task.Delay(20).ConfigureAwait(false);
         }
 
-        _process.WaitForExit(500); // a bounded chance for the last lines of output to arrive
+        await DrainOutputAsync().ConfigureAwait(false);
         return _process.ExitCode;
+    }
+
+    // The last lines of output arrive after the exit; wait for end-of-file on the pipes, but not forever
+    // (an orphaned grandchild may hold them open).
+    private async Task DrainOutputAsync()
+    {
+        using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try
+        {
+            await _process.WaitForExitAsync(drain.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 
     /// <summary>Sends <paramref name="signal"/> and reaps the child.</summary>
