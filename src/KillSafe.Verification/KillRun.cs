@@ -82,7 +82,10 @@ public static class KillRun
         var tree = Descendants(ready, child.Pid);
         foreach (var process in tree)
             options.Diff.TrackedProcesses.Add(process);
-        var held = Leaks.Diff(baseline, ready, new DiffOptions()).Leftovers;
+        var holding = new DiffOptions();
+        foreach (var process in tree)
+            holding.TrackedProcesses.Add(process);
+        var held = Leaks.Diff(baseline, ready, holding).Leftovers;
 
         options.Progress?.Invoke($"ready; sending SIG{options.Signal.ToString().ToUpperInvariant()}");
         child.Signal(options.Signal);

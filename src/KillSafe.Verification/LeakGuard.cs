@@ -46,7 +46,10 @@ public sealed class LeakGuard
     public static LeakGuard Start(SnapshotOptions? snapshotOptions = null, DiffOptions? diffOptions = null)
     {
         snapshotOptions ??= new SnapshotOptions();
-        return new LeakGuard(Snapshot.Take(snapshotOptions), snapshotOptions, diffOptions ?? new DiffOptions());
+        diffOptions ??= new DiffOptions();
+        if (ProcessIdentity.Of(Environment.ProcessId, snapshotOptions.ProcRoot) is { } self)
+            diffOptions.TrackedProcesses.Add(self); // listeners the code under test opens in this process
+        return new LeakGuard(Snapshot.Take(snapshotOptions), snapshotOptions, diffOptions);
     }
 
     /// <summary>What appeared since the baseline, after letting the system settle.</summary>

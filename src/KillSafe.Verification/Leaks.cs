@@ -11,7 +11,10 @@ public sealed class DiffOptions
     /// <summary>Leave the .NET runtime's own files out of the report (they are listed as a suppression).</summary>
     public bool IgnoreRuntimeLitter { get; set; }
 
-    /// <summary>Processes that belong to the run (the harness records the child's descendants); others are never reported.</summary>
+    /// <summary>
+    /// Processes that belong to the run (the harness records the child's descendants; a guard, the test process):
+    /// only they are reported as surviving processes or as holders of new TCP listeners.
+    /// </summary>
     public ISet<ProcessIdentity> TrackedProcesses { get; } = new HashSet<ProcessIdentity>();
 
     /// <summary>How long to let the system settle after a process was reaped before the verdict (bounded backoff).</summary>
@@ -152,7 +155,12 @@ public static class Leaks
 
         var known = new HashSet<string>(Inventory(before).Select(Key), StringComparer.Ordinal);
         var knownFiles = new HashSet<(string, long)>(before.Files.Select(f => (f.Path, f.Inode)));
-        var fresh = Inventory(after).Where(l => !known.Contains(Key(l))).ToList();
+        // A new TCP listener counts only when a tracked process holds it: test runners, build servers and
+        // other programs open listeners all the time, and a listener closes with its owner anyway.
+        var fresh = Inventory(after)
+            .Where(l => !known.Contains(Key(l)))
+            .Where(l => l.Kind != LeftoverKind.TcpListener || (l.Owner.Process is { } owner && options.TrackedProcesses.Contains(owner)))
+            .ToList();
 
         var ownership = new Ownership(after);
         foreach (var file in after.Files.Where(f => f.Kind is UnixFileKind.Regular or UnixFileKind.Other && !knownFiles.Contains((f.Path, f.Inode))))
@@ -161,10 +169,11 @@ public static class Leaks
                 fresh.Add(new Leftover(LeftoverKind.File, file.Path, ownership.HoldersOf(file.Path), RemoveCommand(file), Size: file.Size));
         }
 
+        var existed = new HashSet<ProcessIdentity>(before.Processes.Select(p => new ProcessIdentity(p.Pid, p.StartTime)));
         foreach (var process in after.Processes)
         {
             var identity = new ProcessIdentity(process.Pid, process.StartTime);
-            if (options.TrackedProcesses.Contains(identity) && process.State != 'Z')
+            if (options.TrackedProcesses.Contains(identity) && !existed.Contains(identity) && process.State != 'Z')
                 fresh.Add(new Leftover(LeftoverKind.Process, $"pid {process.Pid} ({process.Command})", new Owner(identity, Liveness.Alive), $"kill {process.Pid}"));
         }
 

@@ -26,6 +26,27 @@ public sealed class GuardScanSweepTests : KernelTest
     }
 
     [Fact]
+    public async Task The_guard_reports_a_listener_this_process_left_open_but_not_other_programs_listeners()
+    {
+        var guard = LeakGuard.Start(SnapshotOptions);
+        using var leaked = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        leaked.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        leaked.Listen(1);
+        var port = ((System.Net.IPEndPoint)leaked.LocalEndPoint!).Port;
+
+        var report = await guard.CheckAsync();
+        var listener = Assert.Single(report.Leftovers, l => l.Kind == LeftoverKind.TcpListener);
+        Assert.Equal($"tcp 127.0.0.1:{port}", listener.Identity);
+
+        // The same listener seen from a diff that does not track this process: someone else's, not reported.
+        var before = Snapshot.Take(SnapshotOptions);
+        using var other = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        other.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        other.Listen(1);
+        Assert.DoesNotContain(Leaks.Diff(before, Snapshot.Take(SnapshotOptions)).Leftovers, l => l.Kind == LeftoverKind.TcpListener);
+    }
+
+    [Fact]
     public void A_socket_file_a_live_process_listens_on_is_owned_and_never_swept()
     {
         var path = Path.Combine(Scratch, "live.sock");
