@@ -129,6 +129,8 @@ public sealed class Snapshot
         return result;
     }
 
+    // Runs once over tables of up to tens of thousands of rows: tier-0 code would be several times slower.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static IReadOnlyList<ProcStat> ReadProcesses(string proc)
     {
         var result = new List<ProcStat>();
@@ -182,6 +184,8 @@ public sealed class Snapshot
     }
 
     /// <summary>Lists a directory by lstat, never following symlinks, down to <paramref name="depth"/> levels.</summary>
+    // Runs once over tables of up to tens of thousands of rows: tier-0 code would be several times slower.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static List<FileEntry> ListDirectory(string directory, int depth)
     {
         var result = new List<FileEntry>();

@@ -40,6 +40,8 @@ public static class SysVIpcTable
 {
     /// <summary>Parses one table.</summary>
     /// <exception cref="ProcParseException">The text is not such a table.</exception>
+    // Runs once over tables of up to tens of thousands of rows: tier-0 code would be several times slower.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static IReadOnlyList<SysVObject> Parse(SysVKind kind, string text)
     {
         var name = "/proc/sysvipc/" + kind switch { SysVKind.SharedMemory => "shm", SysVKind.Semaphore => "sem", _ => "msg" };

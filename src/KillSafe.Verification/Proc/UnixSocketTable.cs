@@ -15,6 +15,8 @@ public static class UnixSocketTable
 
     /// <summary>Parses the table.</summary>
     /// <exception cref="ProcParseException">The text is not such a table.</exception>
+    // Runs once over tables of up to tens of thousands of rows: tier-0 code would be several times slower.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static IReadOnlyList<UnixSocketEntry> Parse(string text)
     {
         // Num RefCount Protocol Flags Type St Inode Path; the path may contain spaces: keep the rest of the line.
@@ -26,7 +28,7 @@ public static class UnixSocketTable
         var result = new List<UnixSocketEntry>(table.Rows.Count);
         foreach (var row in table.Rows)
         {
-            string? name = row.Length > path ? row[path] : null;
+            string? name = table.Has(row, path) ? table.Field(row, path) : null;
             bool isAbstract = name is not null && name.StartsWith('@');
             result.Add(new UnixSocketEntry(
                 table.Long(row, inode),
