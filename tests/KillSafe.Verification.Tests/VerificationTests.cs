@@ -32,6 +32,7 @@ public sealed class VerificationTests : IDisposable
     public async Task Readiness_timeout_reports_the_child_output()
     {
         using var child = Shell("echo starting up; exec sleep 60");
+        await child.WaitForOutputAsync("starting up", Timeout); // the output exists before the timed wait begins
         var error = await Assert.ThrowsAsync<VerificationException>(() => child.WaitForOutputAsync("READY", TimeSpan.FromMilliseconds(500)));
         Assert.Contains("did not print 'READY'", error.Message);
         Assert.Contains("starting up", error.Message);
