@@ -99,6 +99,8 @@ public static class KillRun
         {
             foreach (var socketFile in held.Where(l => l.Kind == LeftoverKind.UnixSocketFile && !l.IsRuntimeLitter))
                 restart.Add(RestartCheck.UnixSocketPath(socketFile.Identity));
+            foreach (var key in ready.SysV.Where(o => o.Kind == KillSafe.Verification.Proc.SysVKind.SharedMemory && o.Key != 0 && held.Any(h => h.Kind == LeftoverKind.SysVSharedMemory && h.Identity.EndsWith($" id {o.Id}", StringComparison.Ordinal))))
+                restart.Add(RestartCheck.SysVSharedMemoryKey((int)key.Key));
             foreach (var listener in held.Where(l => l.Kind == LeftoverKind.TcpListener))
             {
                 var endpoint = IPEndPoint.Parse(listener.Identity["tcp ".Length..]);

@@ -2,7 +2,9 @@
 //   bind-unix PATH        a listening Unix socket bound to PATH (managed Socket)
 //   listen-tcp PORT       a TCP listener on 127.0.0.1:PORT that serves one connection and closes it first (TIME_WAIT)
 //   shm                   a SysV shared memory segment (IPC_PRIVATE), attached and detached; prints its id
+//   shm-key KEY           a SysV shared memory segment with the given decimal key; prints its id
 //   sem                   a SysV semaphore set (IPC_PRIVATE); prints its id
+//   mqueue NAME           a POSIX message queue /NAME (mq_open with O_CREAT)
 //   devshm NAME           a file /dev/shm/NAME (what shm_open creates)
 //   orphan                a child process (sleep 300) that outlives this one; prints its pid
 //   wait                  prints READY and waits
@@ -44,6 +46,15 @@ switch (mode)
         Console.WriteLine($"ID {shm}");
         Console.WriteLine(shm >= 0 ? "READY" : "FAILED errno " + Marshal.GetLastPInvokeError());
         break;
+    case "shm-key":
+        int keyed = Native.shmget(int.Parse(args[1]), 4096, 0x200 | 0x180);
+        Console.WriteLine($"ID {keyed}");
+        Console.WriteLine(keyed >= 0 ? "READY" : "FAILED errno " + Marshal.GetLastPInvokeError());
+        break;
+    case "mqueue":
+        int mq = Native.mq_open("/" + args[1], 0x40 /* O_CREAT */ | 0x2 /* O_RDWR */, 0x180, IntPtr.Zero);
+        Console.WriteLine(mq >= 0 ? "READY" : "FAILED errno " + Marshal.GetLastPInvokeError());
+        break;
     case "sem":
         int sem = Native.semget(0, 1, 0x200 | 0x180);
         Console.WriteLine($"ID {sem}");
@@ -76,4 +87,7 @@ internal static partial class Native
 
     [LibraryImport("libc", SetLastError = true)]
     internal static partial int semget(int key, int count, int flags);
+
+    [LibraryImport("librt.so.1", EntryPoint = "mq_open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int mq_open(string name, int flags, uint mode, IntPtr attributes);
 }

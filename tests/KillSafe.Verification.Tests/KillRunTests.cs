@@ -27,6 +27,36 @@ public sealed class KillRunTests : KernelTest
     }
 
     [Fact]
+    public async Task A_surviving_keyed_segment_fails_the_exclusive_restart_check()
+    {
+        int key = 0x4b530000 | (Environment.ProcessId & 0xffff); // unique per test process
+        var run = await KillRun.RunAsync(Child("shm-key", args: key.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        int id = RemoveLater(SysVKind.SharedMemory, IdFrom(run.Output, "ID "));
+
+        var restart = Assert.Single(run.Restart);
+        Assert.False(restart.Succeeded);
+        Assert.Contains($"key 0x{key:x8}", restart.What);
+        Native.shmctl(id, 0, IntPtr.Zero);
+        Assert.True(RestartCheck.SysVSharedMemoryKey(key).Succeeded);
+    }
+
+    [Fact]
+    public async Task A_posix_message_queue_survives_SIGKILL_when_the_mqueue_file_system_is_mounted()
+    {
+        var mounted = MessageQueues.EnsureMounted();
+        Assert.True(mounted.Ok, mounted.Why); // a clear reason, never a silent skip
+        var name = $"killsafe-vt-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        var path = DeleteLater(Path.Combine("/dev/mqueue", name));
+
+        var run = await KillRun.RunAsync(Child("mqueue", args: name));
+        Assert.True(run.Leaks.MessageQueuesMounted);
+        var queue = Assert.Single(run.Leaks.Leftovers, l => l.Kind == LeftoverKind.PosixMessageQueue);
+        Assert.Equal(path, queue.Identity);
+        Assert.Equal(Liveness.Dead, queue.Owner.Alive);
+        Assert.Equal("rm " + path, queue.RemovalCommand);
+    }
+
+    [Fact]
     public async Task A_SysV_semaphore_has_no_recorded_owner_and_sweep_leaves_it_alone()
     {
         var run = await KillRun.RunAsync(Child("sem"));
