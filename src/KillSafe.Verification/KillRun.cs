@@ -52,6 +52,30 @@ public sealed class KillRunOptions
 
     /// <summary>Called while waiting, for progress output.</summary>
     public Action<string>? Progress { get; init; }
+
+    /// <summary>
+    /// The <c>dotnet</c> host that runs this process (so a child runs on the same runtime), found from the
+    /// running runtime's location; <c>dotnet</c> from PATH as a last resort.
+    /// </summary>
+    public static string DotnetHost
+    {
+        get
+        {
+            // <root>/shared/Microsoft.NETCore.App/<version>/System.Private.CoreLib.dll
+            var runtime = Path.GetDirectoryName(typeof(object).Assembly.Location);
+            var root = runtime is null ? null : Path.GetFullPath(Path.Combine(runtime, "..", "..", ".."));
+            var host = root is null ? null : Path.Combine(root, "dotnet");
+            return host is not null && File.Exists(host) ? host : "dotnet";
+        }
+    }
+
+    /// <summary>Options that run the entry point of the .NET assembly <paramref name="assemblyPath"/> with <paramref name="arguments"/>.</summary>
+    public static KillRunOptions ForAssembly(string assemblyPath, IEnumerable<string> arguments, Readiness? ready = null) => new()
+    {
+        FileName = DotnetHost,
+        Arguments = new[] { assemblyPath }.Concat(arguments).ToList(),
+        Ready = ready,
+    };
 }
 
 /// <summary>The outcome of a kill run.</summary>

@@ -14,7 +14,7 @@ public sealed class CliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string Dotnet => Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(typeof(object).Assembly.Location))))!, "dotnet");
+    private static string Dotnet => KillRunOptions.DotnetHost;
 
     private static string Bin(string dll) => Path.Combine(AppContext.BaseDirectory, dll);
 

@@ -58,7 +58,7 @@ public sealed class ScratchDirectory : IDisposable
 /// <summary>Runs the dotnet CLI as a user would, with the test host's MSBuild settings removed.</summary>
 public static class DotnetCli
 {
-    public static string Host => Path.Combine(TestReferences.DotnetRoot, "dotnet");
+    public static string Host => KillRunOptions.DotnetHost;
 
     public static (int ExitCode, string Output) Run(string workingDirectory, params string[] arguments)
     {

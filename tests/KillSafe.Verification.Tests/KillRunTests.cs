@@ -199,6 +199,14 @@ public sealed class KillRunTests : KernelTest
     }
 
     [Fact]
+    public async Task A_dotnet_entry_point_runs_on_the_same_runtime()
+    {
+        var run = await KillRun.RunAsync(KillRunOptions.ForAssembly(TestChild, new[] { "wait" }, new Readiness.Line("READY")));
+        Assert.Equal(128 + 9, run.ExitCode);
+        Assert.Contains("READY", run.Output);
+    }
+
+    [Fact]
     public async Task Readiness_timeout_names_the_wait_and_shows_the_output()
     {
         var options = Child("wait", ready: new Readiness.FileExists(Path.Combine(Scratch, "never")));

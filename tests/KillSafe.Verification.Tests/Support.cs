@@ -34,7 +34,7 @@ public abstract class KernelTest : IDisposable
 
     protected static string TestChild => Path.Combine(AppContext.BaseDirectory, "KillSafe.TestChild.dll");
 
-    protected static string Dotnet => Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(Path.GetDirectoryName(typeof(object).Assembly.Location))))!, "dotnet");
+    protected static string Dotnet => KillRunOptions.DotnetHost;
 
     /// <summary>Options to run the test child in <paramref name="mode"/>; no runtime litter unless asked (FACTS.md).</summary>
     protected KillRunOptions Child(string mode, KillSignal signal = KillSignal.Kill, bool runtimeDiagnostics = false, Readiness? ready = null, params string[] args) => new()
