@@ -79,11 +79,12 @@ public sealed class KillRunOptions
 }
 
 /// <summary>The outcome of a kill run.</summary>
+/// <param name="Pid">The child's pid.</param>
 /// <param name="ExitCode">The child's exit code (128 + signal when the signal ended it).</param>
 /// <param name="Leaks">What it left.</param>
 /// <param name="Restart">The restart checks of what it held.</param>
 /// <param name="Output">Its output.</param>
-public sealed record KillRunReport(int ExitCode, LeakReport Leaks, IReadOnlyList<RestartResult> Restart, string Output)
+public sealed record KillRunReport(int Pid, int ExitCode, LeakReport Leaks, IReadOnlyList<RestartResult> Restart, string Output)
 {
     /// <summary>True when nothing leaked and every restart check passed.</summary>
     public bool Passed => Leaks.IsClean && Restart.All(r => r.Succeeded);
@@ -132,7 +133,7 @@ public static class KillRun
             }
         }
 
-        return new KillRunReport(exitCode, report, restart, child.Output);
+        return new KillRunReport(child.Pid, exitCode, report, restart, child.Output);
     }
 
     private static async Task WaitReadyAsync(ChildProcess child, KillRunOptions options)

@@ -202,8 +202,11 @@ public sealed class KillRunTests : KernelTest
     public async Task A_dotnet_entry_point_runs_on_the_same_runtime()
     {
         var run = await KillRun.RunAsync(KillRunOptions.ForAssembly(TestChild, new[] { "wait" }, new Readiness.Line("READY")));
+        // This child ran with runtime diagnostics on and left its files in the temp directory: sweep them.
+        var swept = Sweeper.Sweep(run.Leaks.RuntimeLitter.Where(l => l.Owner.Process?.Pid == run.Pid), apply: true);
         Assert.Equal(128 + 9, run.ExitCode);
         Assert.Contains("READY", run.Output);
+        Assert.Contains(swept, a => a.Removed && a.Leftover.Identity.Contains("dotnet-diagnostic-", StringComparison.Ordinal));
     }
 
     [Fact]
