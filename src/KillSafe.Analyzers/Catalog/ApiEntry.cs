@@ -19,8 +19,11 @@ namespace KillSafe.Analyzers.Catalog
     /// <summary>One row of the resource catalog: an API, what it does, and where the identity is.</summary>
     internal sealed class ApiEntry
     {
-        public ApiEntry(ResourceKind kind, ApiRole role, ApiShape shape, string name, string? containingType, int identityArgument, int parameterCount = -1)
+        public ApiEntry(ResourceKind kind, ApiRole role, ApiShape shape, string name, string? containingType, int identityArgument, int parameterCount = -1, int levelArgument = -1, int optionArgument = -1, int valueArgument = -1)
         {
+            LevelArgument = levelArgument;
+            OptionArgument = optionArgument;
+            ValueArgument = valueArgument;
             Kind = kind;
             Role = role;
             Shape = shape;
@@ -52,6 +55,15 @@ namespace KillSafe.Analyzers.Catalog
         public int ParameterCount { get; }
 
         public const int ReceiverIdentity = -1;
+
+        /// <summary>For <see cref="ApiRole.SetOption"/> and <see cref="ApiRole.Open"/> rows: the argument with the level (or address family); -1 when none.</summary>
+        public int LevelArgument { get; }
+
+        /// <summary>For <see cref="ApiRole.SetOption"/> rows: the option name (for <see cref="ApiRole.Open"/>: the socket type); -1 when none.</summary>
+        public int OptionArgument { get; }
+
+        /// <summary>For <see cref="ApiRole.SetOption"/> rows: the option value (for <see cref="ApiRole.Open"/>: the protocol); -1 when none.</summary>
+        public int ValueArgument { get; }
 
         public override string ToString() => $"{Kind} {Role} {ContainingType}.{Name}";
     }

@@ -94,7 +94,9 @@ namespace KillSafe.Analyzers.Catalog
             method = method.ReducedFrom ?? method;
             if (method.ContainingType is { } type && _managed.TryGetValue(type.OriginalDefinition, out var rows))
             {
-                var name = method.MethodKind == MethodKind.Constructor ? ".ctor" : method.Name;
+                var name = method.MethodKind == MethodKind.Constructor ? ".ctor"
+                    : method.AssociatedSymbol is IPropertySymbol property ? property.Name
+                    : method.Name;
                 foreach (var row in rows)
                 {
                     if (row.Name == name && (row.ParameterCount < 0 || row.ParameterCount == method.Parameters.Length))
@@ -117,6 +119,9 @@ namespace KillSafe.Analyzers.Catalog
 
             return null;
         }
+
+        /// <summary>True when <paramref name="type"/> is a binding library type (Tmds.Linux.LibC, ...).</summary>
+        public bool IsBindingType(INamedTypeSymbol? type) => type is not null && _bindingTypes.Contains(type);
 
         /// <summary>True for <c>Encoding.GetBytes(string ...)</c>-like calls through which a path flows.</summary>
         public bool IsPathEncoder(IMethodSymbol method)

@@ -22,9 +22,22 @@ namespace KillSafe.Analyzers.Catalog
         /// <summary>Named constants of binding libraries that are properties, not C# constants (Tmds.LibC).</summary>
         public static readonly ImmutableDictionary<string, long> NativeConstants = new System.Collections.Generic.Dictionary<string, long>
         {
-            // <sys/socket.h> on Linux: AF_UNIX = AF_LOCAL = 1.
+            // <bits/socket.h>, <asm-generic/socket.h>, <netinet/in.h> on Linux x86-64 and arm64.
             ["AF_UNIX"] = 1,
             ["AF_LOCAL"] = 1,
+            ["AF_INET"] = 2,
+            ["AF_INET6"] = 10,
+            ["SOCK_STREAM"] = 1,
+            ["SOCK_DGRAM"] = 2,
+            ["SOCK_SEQPACKET"] = 5,
+            ["SOCK_NONBLOCK"] = 0x800,
+            ["SOCK_CLOEXEC"] = 0x80000,
+            ["SOL_SOCKET"] = 1,
+            ["SO_REUSEADDR"] = 2,
+            ["SO_KEEPALIVE"] = 9,
+            ["SO_LINGER"] = 13,
+            ["SO_REUSEPORT"] = 15,
+            ["IPPROTO_TCP"] = 6,
         }.ToImmutableDictionary();
 
         public static readonly ImmutableArray<ApiEntry> Entries = ImmutableArray.Create(
@@ -38,8 +51,23 @@ namespace KillSafe.Analyzers.Catalog
             new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.File", 0, parameterCount: 1),
             new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.IdentityCarrier, ApiShape.Managed, ".ctor", "System.IO.FileInfo", 0, parameterCount: 1),
             new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.FileInfo", ApiEntry.ReceiverIdentity, parameterCount: 0),
-            new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Remove, ApiShape.Native, "unlink", null, 0, parameterCount: 1)
-            /* helpers in source that delete their parameter count as removals too (RemovalFinder) */);
+            // Helpers in source that delete their parameter count as removals too (ActionFinder).
+            new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Remove, ApiShape.Native, "unlink", null, 0, parameterCount: 1),
+
+            // --- Listening TCP sockets (KS3001-KS3003) -------------------------------------------
+            // The socket handle is the identity: the fd of socket(2) or the Socket object.
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Open, ApiShape.Native, "socket", null, ApiEntry.ReceiverIdentity, parameterCount: 3, levelArgument: 0, optionArgument: 1, valueArgument: 2),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Create, ApiShape.Native, "bind", null, 0, parameterCount: 3),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Listen, ApiShape.Native, "listen", null, 0, parameterCount: 2),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.SetOption, ApiShape.Native, "setsockopt", null, 0, parameterCount: 5, levelArgument: 1, optionArgument: 2, valueArgument: 3),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Close, ApiShape.Native, "close", null, 0, parameterCount: 1),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Open, ApiShape.Managed, ".ctor", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity, parameterCount: 3, levelArgument: 0, optionArgument: 1, valueArgument: 2),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Open, ApiShape.Managed, ".ctor", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity, parameterCount: 2, optionArgument: 0, valueArgument: 1),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Create, ApiShape.Managed, "Bind", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity, parameterCount: 1),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Listen, ApiShape.Managed, "Listen", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.SetOption, ApiShape.Managed, "SetSocketOption", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity, parameterCount: 3, levelArgument: 0, optionArgument: 1, valueArgument: 2),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.SetOption, ApiShape.Managed, "LingerState", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.SetOption, ApiShape.Managed, "LingerState", "System.Net.Sockets.TcpClient", ApiEntry.ReceiverIdentity));
 
         /// <summary>
         /// Byte-encoding calls through which a path reaches native code (<c>Encoding.UTF8.GetBytes(path)</c>):

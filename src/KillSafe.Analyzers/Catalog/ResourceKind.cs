@@ -8,6 +8,12 @@ namespace KillSafe.Analyzers.Catalog
     {
         /// <summary>A Unix domain socket bound to a path: a socket file on disk (not an abstract name).</summary>
         UnixSocketFile,
+
+        /// <summary>
+        /// A TCP socket bound to a local address and port for listening. Not kernel-persistent, but its port
+        /// is held after a crash for the TIME_WAIT period (60 s) unless SO_REUSEADDR is set (FACTS.md).
+        /// </summary>
+        ListeningSocket,
     }
 
     /// <summary>What a recognised API does to a resource.</summary>
@@ -18,6 +24,18 @@ namespace KillSafe.Analyzers.Catalog
 
         /// <summary>Removes the resource by its identity (path, name, key or id).</summary>
         Remove,
+
+        /// <summary>Opens the handle the other calls act on (<c>socket(2)</c>, <c>new Socket(...)</c>).</summary>
+        Open,
+
+        /// <summary>Sets an option on the handle (<c>setsockopt(2)</c>, <c>Socket.SetSocketOption</c>, <c>LingerState</c>).</summary>
+        SetOption,
+
+        /// <summary>Starts accepting connections (<c>listen(2)</c>, <c>Socket.Listen</c>).</summary>
+        Listen,
+
+        /// <summary>Closes the handle (<c>close(2)</c>).</summary>
+        Close,
 
         /// <summary>
         /// Carries the identity of a resource without acting on it, such as

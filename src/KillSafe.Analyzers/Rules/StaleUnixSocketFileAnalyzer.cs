@@ -65,7 +65,7 @@ namespace KillSafe.Analyzers.Rules
             if (binding is null)
                 return;
 
-            var removed = RemovalsBefore(call, context.ContainingSymbol, resolver);
+            var removed = Precedence.ActionsBefore(call, context.ContainingSymbol, ActionFinder.Removals(resolver, ResourceKind.UnixSocketFile));
             if (removed.Any(r => r.IsUnknown || r.Equals(binding.Path) || binding.Path.IsUnknown))
                 return; // removed first, or identity cannot be decided: prefer silence
 
@@ -77,56 +77,6 @@ namespace KillSafe.Analyzers.Rules
                 .Add(PathMakesEndPoint, binding.PathMakesEndPoint ? "true" : "false");
             context.ReportDiagnostic(Diagnostic.Create(Rule, call.Syntax.GetLocation(), additional, properties, ApiName(call), binding.Path.Display));
         }
-
-        /// <summary>
-        /// What runs before the bind: earlier code of the same body, the constructors and initializers of the
-        /// type (for an instance member), and earlier code of the callers in the same type (bounded depth).
-        /// </summary>
-        private static List<ResourceIdentity> RemovalsBefore(IInvocationOperation call, ISymbol containing, IdentityResolver resolver)
-        {
-            var finder = new RemovalFinder(resolver, ResourceKind.UnixSocketFile);
-            var removed = new List<ResourceIdentity>();
-            finder.Collect(IdentityResolver.Root(call), call.Syntax.SpanStart, removed);
-
-            if (containing is not IMethodSymbol member || member.ContainingType is not { } type)
-                return removed;
-
-            var bodies = resolver.TypeBodies(type);
-            if (!member.IsStatic && member.MethodKind != MethodKind.Constructor)
-            {
-                foreach (var body in bodies)
-                {
-                    if (body is IConstructorBodyOperation or IFieldInitializerOperation or IPropertyInitializerOperation)
-                        finder.Collect(body, int.MaxValue, removed);
-                }
-            }
-
-            // Callers in the same type that remove the file before they call into the binding member.
-            var frontier = new List<IMethodSymbol> { member.OriginalDefinition };
-            var seen = new HashSet<IMethodSymbol>(frontier, SymbolEqualityComparer.Default);
-            for (int depth = 0; depth < RemovalFinder.MaxHelperDepth && frontier.Count > 0; depth++)
-            {
-                var next = new List<IMethodSymbol>();
-                foreach (var body in bodies)
-                {
-                    foreach (var callSite in body.DescendantsAndSelf().OfType<IInvocationOperation>())
-                    {
-                        if (!frontier.Contains(callSite.TargetMethod.OriginalDefinition, SymbolEqualityComparer.Default))
-                            continue;
-                        finder.Collect(body, callSite.Syntax.SpanStart, removed);
-                        if (OwnerOf(body) is { } caller && seen.Add(caller))
-                            next.Add(caller);
-                    }
-                }
-
-                frontier = next;
-            }
-
-            return removed;
-        }
-
-        private static IMethodSymbol? OwnerOf(IOperation body) =>
-            body.SemanticModel?.GetDeclaredSymbol(body.Syntax) as IMethodSymbol;
 
         private static string ApiName(IInvocationOperation call)
         {

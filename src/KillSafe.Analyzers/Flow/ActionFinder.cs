@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using KillSafe.Analyzers.Catalog;
@@ -7,42 +8,50 @@ using Microsoft.CodeAnalysis.Operations;
 namespace KillSafe.Analyzers.Flow
 {
     /// <summary>
-    /// Finds the identities of resources of one kind that code removes (catalog <see cref="ApiRole.Remove"/>
-    /// rows), directly or through helpers declared in the same syntax tree that remove what they are given.
-    /// A call into source code the analysis cannot see counts as a possible removal of its arguments:
-    /// when identity cannot be proven, the rules prefer silence.
+    /// Finds the identities that code acts on with one kind of catalog call (a removal, a socket option, a
+    /// close), directly or through helpers declared in the same syntax tree that act on what they are given.
+    /// A call into source code the analysis cannot see counts as a possible action on its arguments: when
+    /// identity cannot be proven, the rules prefer silence.
     /// </summary>
-    internal sealed class RemovalFinder
+    internal sealed class ActionFinder
     {
         /// <summary>How deep helper calls are followed; deeper chains count as possible removals.</summary>
         public const int MaxHelperDepth = 4;
 
         private readonly IdentityResolver _resolver;
-        private readonly ResourceKind _kind;
+        private readonly Func<IInvocationOperation, ApiEntry, bool> _isAction;
         private readonly Dictionary<IMethodSymbol, List<ResourceIdentity>?> _helpers = new Dictionary<IMethodSymbol, List<ResourceIdentity>?>(SymbolEqualityComparer.Default);
         private readonly HashSet<IMethodSymbol> _inProgress = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
 
-        public RemovalFinder(IdentityResolver resolver, ResourceKind kind)
+        /// <param name="resolver">Resolves identities in the analysed tree (its catalog view decides which calls are rows).</param>
+        /// <param name="isAction">Whether a catalog call is the sought action.</param>
+        public ActionFinder(IdentityResolver resolver, Func<IInvocationOperation, ApiEntry, bool> isAction)
         {
             _resolver = resolver;
-            _kind = kind;
+            _isAction = isAction;
         }
 
-        /// <summary>Identities removed by operations under <paramref name="root"/> that start before <paramref name="before"/>.</summary>
-        public void Collect(IOperation root, int before, List<ResourceIdentity> into) => Collect(root, before, into, 0);
+        /// <summary>Removals (catalog <see cref="ApiRole.Remove"/> rows) of resources of <paramref name="kind"/>.</summary>
+        public static ActionFinder Removals(IdentityResolver resolver, ResourceKind kind) =>
+            new ActionFinder(resolver, (_, row) => row.Role == ApiRole.Remove && row.Kind == kind);
 
-        private void Collect(IOperation root, int before, List<ResourceIdentity> into, int depth)
+        public IdentityResolver Resolver => _resolver;
+
+        /// <summary>Identities acted on by operations under <paramref name="root"/> that start in [<paramref name="from"/>, <paramref name="before"/>).</summary>
+        public void Collect(IOperation root, int before, List<ResourceIdentity> into, int from = 0) => Collect(root, from, before, into, 0);
+
+        private void Collect(IOperation root, int from, int before, List<ResourceIdentity> into, int depth)
         {
             foreach (var operation in root.DescendantsAndSelf())
             {
-                if (operation is not IInvocationOperation invocation || invocation.Syntax.SpanStart >= before)
+                if (operation is not IInvocationOperation invocation || invocation.Syntax.SpanStart >= before || invocation.Syntax.SpanStart < from)
                     continue;
                 _resolver.CancellationToken.ThrowIfCancellationRequested();
                 var method = invocation.TargetMethod;
                 var row = _resolver.Catalog.Match(method);
                 if (row is not null)
                 {
-                    if (row.Role == ApiRole.Remove && row.Kind == _kind)
+                    if (_isAction(invocation, row))
                         into.Add(IdentityOf(invocation, row));
                     continue;
                 }
@@ -64,7 +73,7 @@ namespace KillSafe.Analyzers.Flow
             }
         }
 
-        private ResourceIdentity IdentityOf(IInvocationOperation invocation, ApiEntry row)
+        public ResourceIdentity IdentityOf(IInvocationOperation invocation, ApiEntry row)
         {
             if (row.IdentityArgument == ApiEntry.ReceiverIdentity)
                 return invocation.Instance is null ? ResourceIdentity.Unknown(invocation.Syntax.ToString()) : _resolver.Resolve(invocation.Instance);
@@ -104,7 +113,7 @@ namespace KillSafe.Analyzers.Flow
                 if (body is null)
                     continue;
                 result ??= new List<ResourceIdentity>();
-                Collect(body, int.MaxValue, result, depth);
+                Collect(body, 0, int.MaxValue, result, depth);
             }
 
             _inProgress.Remove(method);

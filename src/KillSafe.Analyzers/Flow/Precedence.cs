@@ -1,0 +1,81 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace KillSafe.Analyzers.Flow
+{
+    /// <summary>
+    /// Which code runs before or after a call, as far as one syntax tree shows: earlier code of the same
+    /// body, the constructors and initializers of the type (for an instance member), earlier code of the
+    /// callers in the same type (bounded depth); and, for "after", later code of the body and every other
+    /// member of the type.
+    /// </summary>
+    internal static class Precedence
+    {
+        /// <summary>What <paramref name="finder"/> finds in code that runs before <paramref name="call"/>.</summary>
+        public static List<ResourceIdentity> ActionsBefore(IOperation call, ISymbol containing, ActionFinder finder)
+        {
+            var found = new List<ResourceIdentity>();
+            finder.Collect(IdentityResolver.Root(call), call.Syntax.SpanStart, found);
+            if (containing is not IMethodSymbol member || member.ContainingType is not { } type)
+                return found;
+
+            var bodies = finder.Resolver.TypeBodies(type);
+            if (!member.IsStatic && member.MethodKind != MethodKind.Constructor)
+            {
+                foreach (var body in bodies)
+                {
+                    if (IsConstruction(body))
+                        finder.Collect(body, int.MaxValue, found);
+                }
+            }
+
+            // Callers in the same type that act before they call into the member.
+            var frontier = new List<IMethodSymbol> { member.OriginalDefinition };
+            var seen = new HashSet<IMethodSymbol>(frontier, SymbolEqualityComparer.Default);
+            for (int depth = 0; depth < ActionFinder.MaxHelperDepth && frontier.Count > 0; depth++)
+            {
+                var next = new List<IMethodSymbol>();
+                foreach (var body in bodies)
+                {
+                    foreach (var callSite in body.DescendantsAndSelf().OfType<IInvocationOperation>())
+                    {
+                        if (!frontier.Contains(callSite.TargetMethod.OriginalDefinition, SymbolEqualityComparer.Default))
+                            continue;
+                        finder.Collect(body, callSite.Syntax.SpanStart, found);
+                        if (body.SemanticModel?.GetDeclaredSymbol(body.Syntax) is IMethodSymbol caller && seen.Add(caller))
+                            next.Add(caller);
+                    }
+                }
+
+                frontier = next;
+            }
+
+            return found;
+        }
+
+        /// <summary>
+        /// What <paramref name="finder"/> finds in code that can run after <paramref name="call"/>: later in the same
+        /// body, and in every member of the type other than constructors and initializers (Dispose, Stop, ...).
+        /// </summary>
+        public static List<ResourceIdentity> ActionsAfter(IOperation call, ISymbol containing, ActionFinder finder)
+        {
+            var found = new List<ResourceIdentity>();
+            var root = IdentityResolver.Root(call);
+            finder.Collect(root, int.MaxValue, found, from: call.Syntax.Span.End);
+            if (containing is not IMethodSymbol { ContainingType: { } type })
+                return found;
+            foreach (var body in finder.Resolver.TypeBodies(type))
+            {
+                if (!IsConstruction(body) && body.Syntax != root.Syntax)
+                    finder.Collect(body, int.MaxValue, found);
+            }
+
+            return found;
+        }
+
+        private static bool IsConstruction(IOperation body) =>
+            body is IConstructorBodyOperation or IFieldInitializerOperation or IPropertyInitializerOperation;
+    }
+}
