@@ -120,6 +120,14 @@ namespace KillSafe.Analyzers.Catalog
             return null;
         }
 
+        /// <summary>The value of enum member <paramref name="member"/> of <paramref name="enumType"/>, or null when absent.</summary>
+        public long? EnumValue(string enumType, string member)
+        {
+            var type = Compilation.GetTypeByMetadataName(enumType);
+            var field = type?.GetMembers(member).OfType<IFieldSymbol>().FirstOrDefault();
+            return field is { HasConstantValue: true } ? System.Convert.ToInt64(field.ConstantValue, System.Globalization.CultureInfo.InvariantCulture) : null;
+        }
+
         /// <summary>True when <paramref name="type"/> is a binding library type (Tmds.Linux.LibC, ...).</summary>
         public bool IsBindingType(INamedTypeSymbol? type) => type is not null && _bindingTypes.Contains(type);
 

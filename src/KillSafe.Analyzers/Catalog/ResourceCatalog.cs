@@ -70,10 +70,48 @@ namespace KillSafe.Analyzers.Catalog
             new ApiEntry(ResourceKind.ListeningSocket, ApiRole.SetOption, ApiShape.Managed, "LingerState", "System.Net.Sockets.TcpClient", ApiEntry.ReceiverIdentity));
 
         /// <summary>
+        /// Socket options by their C name, with the native (level, option) numbers and the managed
+        /// <c>SocketOptionLevel</c>/<c>SocketOptionName</c> member names that mean the same thing.
+        /// </summary>
+        public static readonly ImmutableArray<SocketOptionRow> SocketOptions = ImmutableArray.Create(
+            new SocketOptionRow("SO_REUSEADDR", nativeLevel: 1, nativeName: 2, managedLevel: "Socket", managedName: "ReuseAddress"),
+            new SocketOptionRow("SO_LINGER", nativeLevel: 1, nativeName: 13, managedLevel: "Socket", managedName: "Linger"),
+            new SocketOptionRow("SO_KEEPALIVE", nativeLevel: 1, nativeName: 9, managedLevel: "Socket", managedName: "KeepAlive"));
+
+        /// <summary>Managed enums that name socket parameters, by metadata name.</summary>
+        public const string AddressFamilyType = "System.Net.Sockets.AddressFamily";
+        public const string SocketOptionLevelType = "System.Net.Sockets.SocketOptionLevel";
+        public const string SocketOptionNameType = "System.Net.Sockets.SocketOptionName";
+        public const string LingerOptionType = "System.Net.Sockets.LingerOption";
+
+        /// <summary>
         /// Byte-encoding calls through which a path reaches native code (<c>Encoding.UTF8.GetBytes(path)</c>):
         /// identity flows from their first argument to the bytes.
         /// </summary>
         public static readonly ImmutableArray<(string Type, string Member)> PathEncoders = ImmutableArray.Create(
             ("System.Text.Encoding", "GetBytes"));
+    }
+
+    /// <summary>One socket option, named the C way and the .NET way.</summary>
+    internal sealed class SocketOptionRow
+    {
+        public SocketOptionRow(string name, long nativeLevel, long nativeName, string managedLevel, string managedName)
+        {
+            Name = name;
+            NativeLevel = nativeLevel;
+            NativeName = nativeName;
+            ManagedLevel = managedLevel;
+            ManagedName = managedName;
+        }
+
+        public string Name { get; }
+
+        public long NativeLevel { get; }
+
+        public long NativeName { get; }
+
+        public string ManagedLevel { get; }
+
+        public string ManagedName { get; }
     }
 }

@@ -20,15 +20,21 @@ namespace KillSafe.Analyzers.Flow
 
         private readonly IdentityResolver _resolver;
         private readonly Func<IInvocationOperation, ApiEntry, bool> _isAction;
+        private readonly bool _unseenHelpersMayAct;
         private readonly Dictionary<IMethodSymbol, List<ResourceIdentity>?> _helpers = new Dictionary<IMethodSymbol, List<ResourceIdentity>?>(SymbolEqualityComparer.Default);
         private readonly HashSet<IMethodSymbol> _inProgress = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
 
         /// <param name="resolver">Resolves identities in the analysed tree (its catalog view decides which calls are rows).</param>
         /// <param name="isAction">Whether a catalog call is the sought action.</param>
-        public ActionFinder(IdentityResolver resolver, Func<IInvocationOperation, ApiEntry, bool> isAction)
+        /// <param name="unseenHelpersMayAct">
+        /// True (the default) when a helper whose body cannot be seen counts as acting on its arguments: right
+        /// when the action keeps a rule quiet, wrong when the action is what makes a rule speak.
+        /// </param>
+        public ActionFinder(IdentityResolver resolver, Func<IInvocationOperation, ApiEntry, bool> isAction, bool unseenHelpersMayAct = true)
         {
             _resolver = resolver;
             _isAction = isAction;
+            _unseenHelpersMayAct = unseenHelpersMayAct;
         }
 
         /// <summary>Removals (catalog <see cref="ApiRole.Remove"/> rows) of resources of <paramref name="kind"/>.</summary>
@@ -62,9 +68,13 @@ namespace KillSafe.Analyzers.Flow
                 var removed = depth < MaxHelperDepth ? HelperRemovals(method.OriginalDefinition, depth + 1) : null;
                 if (removed is null)
                 {
-                    // Unseen source helper: whatever it is given, it might remove.
-                    foreach (var argument in invocation.Arguments)
-                        into.Add(_resolver.Resolve(argument.Value));
+                    // Unseen source helper: whatever it is given, it might act on.
+                    if (_unseenHelpersMayAct)
+                    {
+                        foreach (var argument in invocation.Arguments)
+                            into.Add(_resolver.Resolve(argument.Value));
+                    }
+
                     continue;
                 }
 

@@ -80,6 +80,19 @@ namespace KillSafe.Analyzers.Flow
             return new UnixSocketBinding(call, identity, pathExpression, pathMakesEndPoint);
         }
 
+        /// <summary>
+        /// True when a managed <c>Socket.Bind(endpoint)</c> binds a Unix endpoint, abstract names included (for
+        /// rules about TCP listeners, which must leave Unix sockets alone).
+        /// </summary>
+        public static bool BindsUnixEndPoint(IInvocationOperation call, IdentityResolver resolver)
+        {
+            if (call.Arguments.Length != 1)
+                return false;
+            var argument = call.Arguments[0].Value;
+            return resolver.Origin(argument) is IObjectCreationOperation { Constructor: { } ctor } && resolver.Catalog.Match(ctor) is { Kind: ResourceKind.UnixSocketFile, Role: ApiRole.IdentityCarrier }
+                || (IdentityResolver.Strip(argument).Type is { } type && IsUnixEndPoint(type, resolver.Catalog));
+        }
+
         // Bind takes an EndPoint, so the only identity carrier that can reach it is the Unix endpoint type.
         private static bool IsUnixEndPoint(ITypeSymbol type, CatalogView catalog) =>
             type.GetMembers(".ctor").OfType<IMethodSymbol>().Any(c => catalog.Match(c) is { Kind: ResourceKind.UnixSocketFile, Role: ApiRole.IdentityCarrier });
