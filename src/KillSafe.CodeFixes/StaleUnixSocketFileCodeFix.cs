@@ -46,74 +46,19 @@ namespace KillSafe.CodeFixes
             }
         }
 
-        private sealed class Plan
-        {
-            public Plan(StatementSyntax? statement, ExpressionSyntax? expressionBody, ExpressionSyntax path)
-            {
-                Statement = statement;
-                ExpressionBody = expressionBody;
-                Path = path;
-            }
-
-            /// <summary>The statement to insert before (null when the bind is an expression body).</summary>
-            public StatementSyntax? Statement { get; }
-
-            /// <summary>An expression-bodied lambda or member body that must become a block.</summary>
-            public ExpressionSyntax? ExpressionBody { get; }
-
-            /// <summary>The path expression, valid at the insertion point.</summary>
-            public ExpressionSyntax Path { get; }
-        }
-
-        private static Plan? PlanFor(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
+        /// <summary>The bind expression and the path expression to repeat before it, or null when the fix does not apply.</summary>
+        private static (InvocationExpressionSyntax Bind, ExpressionSyntax Path)? PlanFor(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
         {
             if (!diagnostic.Properties.TryGetValue(StaleUnixSocketFileAnalyzer.HasPathLocation, out var has) || has != "true" || diagnostic.AdditionalLocations.Count == 0)
                 return null;
-            if (root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true) is not { } bindNode)
-                return null;
-            var bind = bindNode.FirstAncestorOrSelf<InvocationExpressionSyntax>();
+            var bind = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true)?.FirstAncestorOrSelf<InvocationExpressionSyntax>();
             var pathNode = root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true);
             var path = pathNode is ArgumentSyntax argument ? argument.Expression : pathNode as ExpressionSyntax;
-            if (bind is null || path is null)
+            if (bind is null || path is null || !StatementInsertion.CanInsertAround(bind))
                 return null;
 
-            // The path is evaluated once more, at the insertion point: only repeat what has no side effects
-            // and names the same thing there.
-            if (!IsRepeatable(path) || !IsInScopeAt(path, bind.SpanStart, model, cancellationToken))
-                return null;
-
-            var host = bind.Parent;
-            if (host is ArrowExpressionClauseSyntax or LambdaExpressionSyntax)
-                return new Plan(null, bind, path);
-            var statement = bind.FirstAncestorOrSelf<StatementSyntax>();
-            return statement is null ? null : new Plan(statement, null, path);
-        }
-
-        private static bool IsRepeatable(ExpressionSyntax path) => path switch
-        {
-            LiteralExpressionSyntax => true,
-            IdentifierNameSyntax => true,
-            ThisExpressionSyntax => true,
-            MemberAccessExpressionSyntax member => IsRepeatable(member.Expression),
-            ParenthesizedExpressionSyntax parenthesized => IsRepeatable(parenthesized.Expression),
-            BinaryExpressionSyntax binary when binary.IsKind(SyntaxKind.AddExpression) => IsRepeatable(binary.Left) && IsRepeatable(binary.Right),
-            _ => false,
-        };
-
-        /// <summary>True when every name in <paramref name="path"/> binds to the same symbol at <paramref name="position"/>.</summary>
-        private static bool IsInScopeAt(ExpressionSyntax path, int position, SemanticModel model, CancellationToken cancellationToken)
-        {
-            foreach (var name in path.DescendantNodesAndSelf().OfType<SimpleNameSyntax>())
-            {
-                if (name.Parent is MemberAccessExpressionSyntax access && access.Name == name)
-                    continue; // bound through its receiver
-                var original = model.GetSymbolInfo(name, cancellationToken).Symbol;
-                var there = model.GetSpeculativeSymbolInfo(position, name, SpeculativeBindingOption.BindAsExpression).Symbol;
-                if (original is null || !SymbolEqualityComparer.Default.Equals(original, there))
-                    return false;
-            }
-
-            return true;
+            // The path is evaluated once more, before the bind: only repeat what means the same thing there.
+            return RepeatableExpression.CanRepeatAt(path, bind.SpanStart, model, cancellationToken) ? (bind, path) : null;
         }
 
         private static async Task<Document?> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken cancellationToken)
@@ -130,42 +75,8 @@ namespace KillSafe.CodeFixes
                 var plan = PlanFor(root, model, diagnostic, cancellationToken);
                 if (plan is null)
                     continue;
-                var call = StaleSocketHelper.Call(plan.Path.WithoutTrivia());
-                if (plan.ExpressionBody is { } body)
-                {
-                    var block = SyntaxFactory.Block(call, SyntaxFactory.ExpressionStatement(body.WithoutTrivia())).WithAdditionalAnnotations(Formatter.Annotation);
-                    switch (body.Parent)
-                    {
-                        case LambdaExpressionSyntax lambda:
-                            editor.ReplaceNode(lambda, lambda.WithExpressionBody(null).WithBlock(block).WithAdditionalAnnotations(Formatter.Annotation));
-                            break;
-                        case ArrowExpressionClauseSyntax arrow when arrow.Parent is BaseMethodDeclarationSyntax method:
-                            editor.ReplaceNode(method, method.WithExpressionBody(null).WithSemicolonToken(default).WithBody(block).WithAdditionalAnnotations(Formatter.Annotation));
-                            break;
-                        case ArrowExpressionClauseSyntax arrow when arrow.Parent is LocalFunctionStatementSyntax local:
-                            editor.ReplaceNode(local, local.WithExpressionBody(null).WithSemicolonToken(default).WithBody(block).WithAdditionalAnnotations(Formatter.Annotation));
-                            break;
-                        default:
-                            continue;
-                    }
-                }
-                else if (plan.Statement is { } statement)
-                {
-                    switch (statement.Parent)
-                    {
-                        case BlockSyntax or SwitchSectionSyntax:
-                            editor.InsertBefore(statement, call.WithLeadingTrivia(statement.GetLeadingTrivia()));
-                            break;
-                        case GlobalStatementSyntax global:
-                            editor.InsertBefore(global, SyntaxFactory.GlobalStatement(call).WithLeadingTrivia(global.GetLeadingTrivia()));
-                            break;
-                        default:
-                            editor.ReplaceNode(statement, SyntaxFactory.Block(call, statement.WithoutTrivia()).WithTriviaFrom(statement).WithAdditionalAnnotations(Formatter.Annotation));
-                            break;
-                    }
-                }
 
-                changed = true;
+                changed |= StatementInsertion.InsertBefore(editor, plan.Value.Bind, new[] { StaleSocketHelper.Call(plan.Value.Path.WithoutTrivia()) });
             }
 
             if (!changed)

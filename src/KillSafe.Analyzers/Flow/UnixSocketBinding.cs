@@ -26,6 +26,9 @@ namespace KillSafe.Analyzers.Flow
         /// <summary>The expression that gives the path (the endpoint's constructor argument), when found.</summary>
         public IOperation? PathExpression { get; }
 
+        /// <summary>How to show the path in a message: its value when constant, else the expression as written.</summary>
+        public string DisplayPath => Path.Constant is not null ? Path.Display : PathExpression?.Syntax.ToString() ?? Path.Display;
+
         /// <summary>True when <see cref="PathExpression"/> is the argument of a managed endpoint constructor.</summary>
         public bool PathMakesEndPoint { get; }
 

@@ -54,7 +54,7 @@ namespace KillSafe.Analyzers.Rules
             if (removed.Any(r => r.IsUnknown || r.Equals(binding.Path)))
                 return;
             var additional = binding.PathExpression is null ? ImmutableArray<Location>.Empty : ImmutableArray.Create(binding.PathExpression.Syntax.GetLocation());
-            context.ReportDiagnostic(Diagnostic.Create(Rule, call.Syntax.GetLocation(), additional, call.TargetMethod.Name, binding.Path.Display));
+            context.ReportDiagnostic(Diagnostic.Create(Rule, call.Syntax.GetLocation(), additional, call.TargetMethod.Name, binding.DisplayPath));
         }
     }
 }

@@ -75,7 +75,7 @@ namespace KillSafe.Analyzers.Rules
             var properties = ImmutableDictionary<string, string?>.Empty
                 .Add(HasPathLocation, additional.IsEmpty ? "false" : "true")
                 .Add(PathMakesEndPoint, binding.PathMakesEndPoint ? "true" : "false");
-            context.ReportDiagnostic(Diagnostic.Create(Rule, call.Syntax.GetLocation(), additional, properties, ApiName(call), binding.Path.Display));
+            context.ReportDiagnostic(Diagnostic.Create(Rule, call.Syntax.GetLocation(), additional, properties, ApiName(call), binding.DisplayPath));
         }
 
         private static string ApiName(IInvocationOperation call)
