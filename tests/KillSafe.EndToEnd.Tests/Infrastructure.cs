@@ -82,11 +82,14 @@ public static class InMemoryProgram
 {
     public static CSharpParseOptions ParseOptions { get; } = new(LanguageVersion.Latest);
 
+    /// <summary>The SDK reference pack plus Tmds.LibC, which the raw-socket programs use.</summary>
+    public static ImmutableArray<MetadataReference> References { get; } = TestReferences.NetCore.Add(TestReferences.TmdsLibC);
+
     public static CSharpCompilation Compilation(string source, string name) =>
         CSharpCompilation.Create(
             name,
             new[] { CSharpSyntaxTree.ParseText(source, ParseOptions, path: name + ".cs") },
-            TestReferences.NetCore,
+            References,
             new CSharpCompilationOptions(OutputKind.ConsoleApplication, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
 
     /// <summary>Emits <paramref name="source"/> as <paramref name="name"/>.dll into <paramref name="directory"/>; throws on any compiler error.</summary>
@@ -97,6 +100,11 @@ public static class InMemoryProgram
         var result = compilation.Emit(dll);
         if (!result.Success)
             throw new InvalidOperationException("program does not compile:\n" + string.Join("\n", result.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)) + "\n" + source);
+        // The program finds Tmds.LibC next to itself (no deps.json: the app directory is probed).
+        var tmds = typeof(Tmds.Linux.LibC).Assembly.Location;
+        var tmdsCopy = Path.Combine(directory, Path.GetFileName(tmds));
+        if (!File.Exists(tmdsCopy))
+            File.Copy(tmds, tmdsCopy);
         File.WriteAllText(
             Path.Combine(directory, name + ".runtimeconfig.json"),
             "{\"runtimeOptions\":{\"tfm\":\"" + TestReferences.TargetFramework + "\",\"framework\":{\"name\":\"Microsoft.NETCore.App\",\"version\":\"" + Environment.Version + "\"}}}");
@@ -125,7 +133,7 @@ public static class AnalyzerRun
             .AddProject(ProjectInfo.Create(projectId, VersionStamp.Default, "Program", "Program", LanguageNames.CSharp,
                 compilationOptions: new CSharpCompilationOptions(OutputKind.ConsoleApplication, allowUnsafe: true),
                 parseOptions: InMemoryProgram.ParseOptions,
-                metadataReferences: TestReferences.NetCore));
+                metadataReferences: InMemoryProgram.References));
         var documentId = DocumentId.CreateNewId(projectId);
         solution = solution.AddDocument(documentId, "Program.cs", SourceText.From(source));
         var document = solution.GetDocument(documentId)!;
