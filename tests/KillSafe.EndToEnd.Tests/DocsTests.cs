@@ -35,7 +35,7 @@ public sealed class DocsTests
             .Where(t => !t.IsAbstract && typeof(CodeFixProvider).IsAssignableFrom(t))
             .Any(t => ((CodeFixProvider)Activator.CreateInstance(t)!).FixableDiagnosticIds.Contains(id));
 
-    private static string Severity(DiagnosticDescriptor d) => d.DefaultSeverity switch
+    private static string Severity(DiagnosticDescriptor d) => !d.IsEnabledByDefault ? "Disabled" : d.DefaultSeverity switch
     {
         DiagnosticSeverity.Info => "Info",
         DiagnosticSeverity.Hidden => "Hidden",

@@ -92,18 +92,22 @@ namespace KillSafe.Analyzers.Catalog
         public ApiEntry? Match(IMethodSymbol method)
         {
             method = method.ReducedFrom ?? method;
-            if (method.ContainingType is { } type && _managed.TryGetValue(type.OriginalDefinition, out var rows))
+            // An override (NetworkStream.Read, StreamReader.ReadLine) is the row of the method it overrides.
+            for (var candidate = method; candidate is not null; candidate = candidate.OverriddenMethod)
             {
-                var name = method.MethodKind == MethodKind.Constructor ? ".ctor"
-                    : method.AssociatedSymbol is IPropertySymbol property ? property.Name
-                    : method.Name;
-                foreach (var row in rows)
+                if (candidate.ContainingType is { } type && _managed.TryGetValue(type.OriginalDefinition, out var rows))
                 {
-                    if (row.Name == name && (row.ParameterCount < 0 || row.ParameterCount == method.Parameters.Length))
-                        return row;
-                }
+                    var name = candidate.MethodKind == MethodKind.Constructor ? ".ctor"
+                        : candidate.AssociatedSymbol is IPropertySymbol property ? property.Name
+                        : candidate.Name;
+                    foreach (var row in rows)
+                    {
+                        if (row.Name == name && (row.ParameterCount < 0 || row.ParameterCount == candidate.Parameters.Length))
+                            return row;
+                    }
 
-                return null;
+                    return null;
+                }
             }
 
             if (_native.IsEmpty)

@@ -67,7 +67,32 @@ namespace KillSafe.Analyzers.Catalog
             new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Listen, ApiShape.Managed, "Listen", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity),
             new ApiEntry(ResourceKind.ListeningSocket, ApiRole.SetOption, ApiShape.Managed, "SetSocketOption", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity, parameterCount: 3, levelArgument: 0, optionArgument: 1, valueArgument: 2),
             new ApiEntry(ResourceKind.ListeningSocket, ApiRole.SetOption, ApiShape.Managed, "LingerState", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity),
-            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.SetOption, ApiShape.Managed, "LingerState", "System.Net.Sockets.TcpClient", ApiEntry.ReceiverIdentity));
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.SetOption, ApiShape.Managed, "LingerState", "System.Net.Sockets.TcpClient", ApiEntry.ReceiverIdentity),
+
+            // --- Accept loops and idle connections (KS3004) -------------------------------------
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Accept, ApiShape.Native, "accept", null, 0),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Accept, ApiShape.Native, "accept4", null, 0),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Accept, ApiShape.Managed, "Accept", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Accept, ApiShape.Managed, "AcceptAsync", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Accept, ApiShape.Managed, "AcceptSocket", "System.Net.Sockets.TcpListener", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Accept, ApiShape.Managed, "AcceptSocketAsync", "System.Net.Sockets.TcpListener", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Accept, ApiShape.Managed, "AcceptTcpClient", "System.Net.Sockets.TcpListener", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Accept, ApiShape.Managed, "AcceptTcpClientAsync", "System.Net.Sockets.TcpListener", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Read, ApiShape.Native, "recv", null, 0),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Read, ApiShape.Native, "read", null, 0),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Read, ApiShape.Managed, "Receive", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Read, ApiShape.Managed, "ReceiveAsync", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Read, ApiShape.Managed, "Read", "System.IO.Stream", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Read, ApiShape.Managed, "ReadAsync", "System.IO.Stream", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Read, ApiShape.Managed, "ReadLine", "System.IO.TextReader", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Read, ApiShape.Managed, "ReadLineAsync", "System.IO.TextReader", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.IdleTimeout, ApiShape.Managed, "ReceiveTimeout", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.IdleTimeout, ApiShape.Managed, "ReceiveTimeout", "System.Net.Sockets.TcpClient", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.IdleTimeout, ApiShape.Managed, "ReadTimeout", "System.IO.Stream", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.IdleTimeout, ApiShape.Managed, "CancelAfter", "System.Threading.CancellationTokenSource", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.IdleTimeout, ApiShape.Managed, ".ctor", "System.Threading.CancellationTokenSource", ApiEntry.ReceiverIdentity, parameterCount: 1),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.IdleTimeout, ApiShape.Managed, "WaitAsync", "System.Threading.Tasks.Task", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.IdleTimeout, ApiShape.Managed, "WaitAsync", "System.Threading.Tasks.Task`1", ApiEntry.ReceiverIdentity));
 
         /// <summary>
         /// Socket options by their C name, with the native (level, option) numbers and the managed

@@ -37,6 +37,15 @@ namespace KillSafe.Analyzers.Catalog
         /// <summary>Closes the handle (<c>close(2)</c>).</summary>
         Close,
 
+        /// <summary>Accepts a connection on a listening socket (<c>accept(2)</c>, <c>Socket.Accept</c>, <c>TcpListener.AcceptTcpClientAsync</c>).</summary>
+        Accept,
+
+        /// <summary>Reads from a connection (<c>recv(2)</c>, <c>Socket.Receive</c>, <c>Stream.Read</c>, <c>StreamReader.ReadLine</c>).</summary>
+        Read,
+
+        /// <summary>Bounds how long a connection may stay idle: keepalive is KS's SO_KEEPALIVE option; these are timeouts (<c>ReceiveTimeout</c>, <c>ReadTimeout</c>, <c>CancelAfter</c>).</summary>
+        IdleTimeout,
+
         /// <summary>
         /// Carries the identity of a resource without acting on it, such as
         /// <c>new UnixDomainSocketEndPoint(path)</c>: identity flows from the argument to the object.
