@@ -19,8 +19,11 @@ namespace KillSafe.Analyzers.Catalog
     /// <summary>One row of the resource catalog: an API, what it does, and where the identity is.</summary>
     internal sealed class ApiEntry
     {
-        public ApiEntry(ResourceKind kind, ApiRole role, ApiShape shape, string name, string? containingType, int identityArgument, int parameterCount = -1, int levelArgument = -1, int optionArgument = -1, int valueArgument = -1)
+        public ApiEntry(ResourceKind kind, ApiRole role, ApiShape shape, string name, string? containingType, int identityArgument, int parameterCount = -1, int levelArgument = -1, int optionArgument = -1, int valueArgument = -1, int flagsArgument = -1, string? requiredFlag = null, int keyArgument = -1)
         {
+            FlagsArgument = flagsArgument;
+            RequiredFlag = requiredFlag;
+            KeyArgument = keyArgument;
             LevelArgument = levelArgument;
             OptionArgument = optionArgument;
             ValueArgument = valueArgument;
@@ -55,6 +58,22 @@ namespace KillSafe.Analyzers.Catalog
         public int ParameterCount { get; }
 
         public const int ReceiverIdentity = -1;
+
+        /// <summary>The identity is the value the call returns (shmget's id), not one of its arguments.</summary>
+        public const int ReturnIdentity = -2;
+
+        /// <summary>
+        /// For <see cref="ApiRole.Create"/> rows with a flags argument: its index, and the named flag that must be
+        /// set for the call to create (IPC_CREAT, O_CREAT); for <see cref="ApiRole.Remove"/> rows of *ctl calls:
+        /// the command argument and the command (IPC_RMID). -1 / null when the call always acts.
+        /// </summary>
+        public int FlagsArgument { get; }
+
+        /// <summary>The flag or command, by its C name (looked up in <see cref="ResourceCatalog.NativeConstants"/>).</summary>
+        public string? RequiredFlag { get; }
+
+        /// <summary>For SysV creators: the key argument (IPC_PRIVATE, 0, always creates a new object).</summary>
+        public int KeyArgument { get; }
 
         /// <summary>For <see cref="ApiRole.SetOption"/> and <see cref="ApiRole.Open"/> rows: the argument with the level (or address family); -1 when none.</summary>
         public int LevelArgument { get; }

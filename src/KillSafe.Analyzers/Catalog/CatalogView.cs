@@ -44,14 +44,17 @@ namespace KillSafe.Analyzers.Catalog
         /// kind can be reached: no managed creator type is referenced, and no native creator can be
         /// declared (no source symbol with a matching name, no binding library referenced).
         /// </summary>
-        public static CatalogView? Create(Compilation compilation, ResourceKind kind)
+        public static CatalogView? Create(Compilation compilation, ResourceKind kind) => Create(compilation, new[] { kind });
+
+        /// <summary>The catalog rows of several kinds at once (a rule about all SysV objects).</summary>
+        public static CatalogView? Create(Compilation compilation, IReadOnlyCollection<ResourceKind> kinds)
         {
             var managed = new Dictionary<INamedTypeSymbol, List<ApiEntry>>(SymbolEqualityComparer.Default);
             var native = ImmutableArray.CreateBuilder<ApiEntry>();
             bool anyCreator = false;
             foreach (var entry in ResourceCatalog.Entries)
             {
-                if (entry.Kind != kind)
+                if (!kinds.Contains(entry.Kind))
                     continue;
                 if (entry.Shape == ApiShape.Native)
                 {

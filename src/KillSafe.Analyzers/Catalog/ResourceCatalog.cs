@@ -38,6 +38,14 @@ namespace KillSafe.Analyzers.Catalog
             ["SO_LINGER"] = 13,
             ["SO_REUSEPORT"] = 15,
             ["IPPROTO_TCP"] = 6,
+            // <bits/ipc.h>, <bits/fcntl-linux.h> (IPC_CREAT is 01000 and O_CREAT 0100 in octal).
+            ["IPC_PRIVATE"] = 0,
+            ["IPC_RMID"] = 0,
+            ["IPC_CREAT"] = 0x200,
+            ["IPC_EXCL"] = 0x400,
+            ["O_CREAT"] = 0x40,
+            ["O_EXCL"] = 0x80,
+            ["O_RDWR"] = 0x2,
         }.ToImmutableDictionary();
 
         public static readonly ImmutableArray<ApiEntry> Entries = ImmutableArray.Create(
@@ -53,6 +61,31 @@ namespace KillSafe.Analyzers.Catalog
             new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.FileInfo", ApiEntry.ReceiverIdentity, parameterCount: 0),
             // Helpers in source that delete their parameter count as removals too (ActionFinder).
             new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Remove, ApiShape.Native, "unlink", null, 0, parameterCount: 1),
+
+            // --- SysV IPC (KS1001): the id that *get returns names the object; only *ctl(IPC_RMID) removes it.
+            new ApiEntry(ResourceKind.SysVSharedMemory, ApiRole.Create, ApiShape.Native, "shmget", null, ApiEntry.ReturnIdentity, parameterCount: 3, flagsArgument: 2, requiredFlag: "IPC_CREAT", keyArgument: 0),
+            new ApiEntry(ResourceKind.SysVSemaphore, ApiRole.Create, ApiShape.Native, "semget", null, ApiEntry.ReturnIdentity, parameterCount: 3, flagsArgument: 2, requiredFlag: "IPC_CREAT", keyArgument: 0),
+            new ApiEntry(ResourceKind.SysVMessageQueue, ApiRole.Create, ApiShape.Native, "msgget", null, ApiEntry.ReturnIdentity, parameterCount: 2, flagsArgument: 1, requiredFlag: "IPC_CREAT", keyArgument: 0),
+            new ApiEntry(ResourceKind.SysVSharedMemory, ApiRole.Attach, ApiShape.Native, "shmat", null, 0),
+            new ApiEntry(ResourceKind.SysVSharedMemory, ApiRole.Remove, ApiShape.Native, "shmctl", null, 0, flagsArgument: 1, requiredFlag: "IPC_RMID"),
+            new ApiEntry(ResourceKind.SysVSemaphore, ApiRole.Remove, ApiShape.Native, "semctl", null, 0, flagsArgument: 2, requiredFlag: "IPC_RMID"),
+            new ApiEntry(ResourceKind.SysVMessageQueue, ApiRole.Remove, ApiShape.Native, "msgctl", null, 0, flagsArgument: 1, requiredFlag: "IPC_RMID"),
+
+            // --- POSIX IPC (KS1002-KS1004): the name names the object; only *_unlink removes it.
+            new ApiEntry(ResourceKind.PosixSemaphore, ApiRole.Create, ApiShape.Native, "sem_open", null, 0, flagsArgument: 1, requiredFlag: "O_CREAT"),
+            new ApiEntry(ResourceKind.PosixSemaphore, ApiRole.Remove, ApiShape.Native, "sem_unlink", null, 0, parameterCount: 1),
+            new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Create, ApiShape.Native, "shm_open", null, 0, parameterCount: 3, flagsArgument: 1, requiredFlag: "O_CREAT"),
+            new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Remove, ApiShape.Native, "shm_unlink", null, 0, parameterCount: 1),
+            new ApiEntry(ResourceKind.PosixMessageQueue, ApiRole.Create, ApiShape.Native, "mq_open", null, 0, flagsArgument: 1, requiredFlag: "O_CREAT"),
+            new ApiEntry(ResourceKind.PosixMessageQueue, ApiRole.Remove, ApiShape.Native, "mq_unlink", null, 0, parameterCount: 1),
+            // A file under /dev/shm is POSIX shared memory too (shm_open is open(2) there); the path must start with /dev/shm/.
+            new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Create, ApiShape.Managed, "Create", "System.IO.File", 0),
+            new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Create, ApiShape.Managed, "WriteAllBytes", "System.IO.File", 0),
+            new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Create, ApiShape.Managed, "WriteAllText", "System.IO.File", 0),
+            new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Create, ApiShape.Managed, "CreateFromFile", "System.IO.MemoryMappedFiles.MemoryMappedFile", 0, flagsArgument: 1, requiredFlag: CreatingFileModes),
+            new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Create, ApiShape.Managed, ".ctor", "System.IO.FileStream", 0, flagsArgument: 1, requiredFlag: CreatingFileModes),
+            new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.File", 0, parameterCount: 1),
+            new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Remove, ApiShape.Native, "unlink", null, 0, parameterCount: 1),
 
             // --- Listening TCP sockets (KS3001-KS3003) -------------------------------------------
             // The socket handle is the identity: the fd of socket(2) or the Socket object.
@@ -102,6 +135,12 @@ namespace KillSafe.Analyzers.Catalog
             new SocketOptionRow("SO_REUSEADDR", nativeLevel: 1, nativeName: 2, managedLevel: "Socket", managedName: "ReuseAddress"),
             new SocketOptionRow("SO_LINGER", nativeLevel: 1, nativeName: 13, managedLevel: "Socket", managedName: "Linger"),
             new SocketOptionRow("SO_KEEPALIVE", nativeLevel: 1, nativeName: 9, managedLevel: "Socket", managedName: "KeepAlive"));
+
+        /// <summary>A flags argument of type FileMode creates the file for these members (the others only open it).</summary>
+        public const string CreatingFileModes = "System.IO.FileMode:CreateNew,Create,OpenOrCreate,Append";
+
+        /// <summary>The directory of POSIX shared memory: a file created below it is a kernel-persistent object.</summary>
+        public const string DevShmPrefix = "/dev/shm/";
 
         /// <summary>Managed enums that name socket parameters, by metadata name.</summary>
         public const string AddressFamilyType = "System.Net.Sockets.AddressFamily";

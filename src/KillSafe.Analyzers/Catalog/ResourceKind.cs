@@ -9,6 +9,24 @@ namespace KillSafe.Analyzers.Catalog
         /// <summary>A Unix domain socket bound to a path: a socket file on disk (not an abstract name).</summary>
         UnixSocketFile,
 
+        /// <summary>SysV shared memory segment (shmget): removed only by shmctl(IPC_RMID).</summary>
+        SysVSharedMemory,
+
+        /// <summary>SysV semaphore set (semget): removed only by semctl(IPC_RMID).</summary>
+        SysVSemaphore,
+
+        /// <summary>SysV message queue (msgget): removed only by msgctl(IPC_RMID).</summary>
+        SysVMessageQueue,
+
+        /// <summary>POSIX named semaphore (sem_open, /dev/shm/sem.NAME): removed only by sem_unlink.</summary>
+        PosixSemaphore,
+
+        /// <summary>POSIX shared memory (shm_open, or a file created under /dev/shm): removed only by shm_unlink / unlink.</summary>
+        PosixSharedMemory,
+
+        /// <summary>POSIX message queue (mq_open, /dev/mqueue/NAME): removed only by mq_unlink.</summary>
+        PosixMessageQueue,
+
         /// <summary>
         /// A TCP socket bound to a local address and port for listening. Not kernel-persistent, but its port
         /// is held after a crash for the TIME_WAIT period (60 s) unless SO_REUSEADDR is set (FACTS.md).
@@ -36,6 +54,9 @@ namespace KillSafe.Analyzers.Catalog
 
         /// <summary>Closes the handle (<c>close(2)</c>).</summary>
         Close,
+
+        /// <summary>Attaches to an existing object (<c>shmat</c>): after it, the object can be marked for removal.</summary>
+        Attach,
 
         /// <summary>Accepts a connection on a listening socket (<c>accept(2)</c>, <c>Socket.Accept</c>, <c>TcpListener.AcceptTcpClientAsync</c>).</summary>
         Accept,

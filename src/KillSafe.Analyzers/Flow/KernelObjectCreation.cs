@@ -1,0 +1,143 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using KillSafe.Analyzers.Catalog;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace KillSafe.Analyzers.Flow
+{
+    /// <summary>
+    /// A call that creates a kernel-persistent IPC object (catalog <see cref="ApiRole.Create"/> rows of the SysV
+    /// and POSIX kinds), with the identities a removal may use to name the same object.
+    /// </summary>
+    internal sealed class KernelObjectCreation
+    {
+        private KernelObjectCreation(IOperation operation, ApiEntry row, IReadOnlyList<ResourceIdentity> identities, IOperation? nameExpression, ISymbol? idSymbol)
+        {
+            Operation = operation;
+            Row = row;
+            Identities = identities;
+            NameExpression = nameExpression;
+            IdSymbol = idSymbol;
+        }
+
+        public IOperation Operation { get; }
+
+        public ApiEntry Row { get; }
+
+        public ResourceKind Kind => Row.Kind;
+
+        /// <summary>Every identity a removal may use: the name or path, or for SysV the returned id and the variable that keeps it.</summary>
+        public IReadOnlyList<ResourceIdentity> Identities { get; }
+
+        /// <summary>The name or path argument (POSIX, /dev/shm files); null for SysV.</summary>
+        public IOperation? NameExpression { get; }
+
+        /// <summary>For SysV: the local, field or property the returned id is stored in, when there is one.</summary>
+        public ISymbol? IdSymbol { get; }
+
+        /// <summary>How to show the object in a message.</summary>
+        public string Display =>
+            NameExpression is not null
+                ? (NameExpression.ConstantValue is { HasValue: true, Value: string s } ? s : NameExpression.Syntax.ToString())
+                : IdSymbol?.Name ?? Operation.Syntax.ToString();
+
+        /// <summary>Recognises <paramref name="operation"/> (an invocation or object creation) as a creating call, or returns null.</summary>
+        public static KernelObjectCreation? TryCreate(IOperation operation, IdentityResolver resolver)
+        {
+            var (method, arguments) = operation switch
+            {
+                IInvocationOperation invocation => (invocation.TargetMethod, invocation.Arguments),
+                IObjectCreationOperation { Constructor: { } ctor } creation => (ctor, creation.Arguments),
+                _ => (null, default),
+            };
+            if (method is null || resolver.Catalog.Match(method) is not { Role: ApiRole.Create } row || !IsKernelPersistent(row.Kind))
+                return null;
+
+            if (!Creates(row, arguments, resolver.Catalog))
+                return null; // attaching to an existing object, or flags that cannot be read: not a creation
+
+            if (row.IdentityArgument == ApiEntry.ReturnIdentity)
+            {
+                // The call itself (what a single-assignment variable resolves to) and the variable that keeps the id.
+                var identities = new List<ResourceIdentity> { resolver.Resolve(operation) };
+                var target = StoredIn(operation);
+                if (target is not null)
+                    identities.Add(ResourceIdentity.FromSymbol(target, target.Name));
+                return new KernelObjectCreation(operation, row, identities.Where(i => !i.IsUnknown).ToList(), null, target);
+            }
+
+            if (row.IdentityArgument < 0 || row.IdentityArgument >= arguments.Length)
+                return null;
+            var name = IdentityResolver.ArgumentFor(arguments, row.IdentityArgument);
+            // A managed file call is POSIX shared memory only when the path is under /dev/shm.
+            if (row.Shape == ApiShape.Managed && !StartsWith(resolver.Origin(name), ResourceCatalog.DevShmPrefix))
+                return null;
+            var identity = resolver.Resolve(name);
+            return new KernelObjectCreation(operation, row, identity.IsUnknown ? new List<ResourceIdentity>() : new List<ResourceIdentity> { identity }, name, null);
+        }
+
+        public static bool IsKernelPersistent(ResourceKind kind) => kind is ResourceKind.SysVSharedMemory or ResourceKind.SysVSemaphore or ResourceKind.SysVMessageQueue
+            or ResourceKind.PosixSemaphore or ResourceKind.PosixSharedMemory or ResourceKind.PosixMessageQueue or ResourceKind.UnixSocketFile;
+
+        /// <summary>
+        /// True when a call of <paramref name="row"/> with these arguments acts: a creator with its create flag set
+        /// (or IPC_PRIVATE, which always makes a new object), a *ctl with the IPC_RMID command.
+        /// </summary>
+        public static bool Creates(ApiEntry row, ImmutableArray<IArgumentOperation> arguments, CatalogView catalog)
+        {
+            if (row.KeyArgument >= 0 && row.KeyArgument < arguments.Length
+                && ConstantFolder.TryFold(IdentityResolver.ArgumentFor(arguments, row.KeyArgument), catalog, out var key) && key == ResourceCatalog.NativeConstants["IPC_PRIVATE"])
+                return true;
+            return HasRequiredFlag(row, arguments, catalog);
+        }
+
+        /// <summary>The flags or command argument carries <see cref="ApiEntry.RequiredFlag"/>; true when the row has none.</summary>
+        public static bool HasRequiredFlag(ApiEntry row, ImmutableArray<IArgumentOperation> arguments, CatalogView catalog)
+        {
+            if (row.FlagsArgument < 0 || row.RequiredFlag is null)
+                return true;
+            if (row.FlagsArgument >= arguments.Length || !ConstantFolder.TryFold(IdentityResolver.ArgumentFor(arguments, row.FlagsArgument), catalog, out var flags))
+                return false;
+            int colon = row.RequiredFlag.IndexOf(':');
+            if (colon > 0)
+            {
+                // An enum argument: one of the listed members (FileMode.Create, ...).
+                var enumType = row.RequiredFlag.Substring(0, colon);
+                return row.RequiredFlag.Substring(colon + 1).Split(',').Any(member => catalog.EnumValue(enumType, member) == flags);
+            }
+
+            var required = ResourceCatalog.NativeConstants[row.RequiredFlag];
+            return required == 0 ? flags == 0 : (flags & required) == required; // IPC_RMID is the command 0
+        }
+
+        /// <summary>The local, field or property that <paramref name="value"/> is stored in (<c>_id = shmget(...)</c>).</summary>
+        private static ISymbol? StoredIn(IOperation value)
+        {
+            var parent = value.Parent;
+            while (parent is IConversionOperation or IParenthesizedOperation)
+                parent = parent.Parent;
+            return parent switch
+            {
+                ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } => local.Local,
+                ISimpleAssignmentOperation { Target: IFieldReferenceOperation field } => field.Field,
+                ISimpleAssignmentOperation { Target: IPropertyReferenceOperation property } => property.Property,
+                IVariableInitializerOperation { Parent: IVariableDeclaratorOperation declarator } => declarator.Symbol,
+                IFieldInitializerOperation { InitializedFields.Length: 1 } initializer => initializer.InitializedFields[0],
+                _ => null,
+            };
+        }
+
+        private static bool StartsWith(IOperation value, string prefix) => value switch
+        {
+            { ConstantValue: { HasValue: true, Value: string s } } => s.StartsWith(prefix, System.StringComparison.Ordinal),
+            IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } binary => StartsWith(IdentityResolver.Strip(binary.LeftOperand), prefix),
+            IInterpolatedStringOperation interpolated => interpolated.Parts.FirstOrDefault() is IInterpolatedStringTextOperation { Text.ConstantValue: { HasValue: true, Value: string text } }
+                && text.StartsWith(prefix, System.StringComparison.Ordinal),
+            IInvocationOperation { TargetMethod.Name: "Combine" } combine when combine.Arguments.Length > 0 =>
+                StartsWith(IdentityResolver.Strip(combine.Arguments[0].Value), prefix.TrimEnd('/')),
+            _ => false,
+        };
+    }
+}

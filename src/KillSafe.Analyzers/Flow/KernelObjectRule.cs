@@ -1,0 +1,59 @@
+using System.Linq;
+using KillSafe.Analyzers.Catalog;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace KillSafe.Analyzers.Flow
+{
+    /// <summary>
+    /// What KS1001-KS1004 share: a kernel-persistent IPC object is created and nothing that can run after the
+    /// creation removes it (the same id, name or path flowing to the removal; FACTS.md: only IPC_RMID or
+    /// *_unlink removes these objects, whatever signal ends the process).
+    /// </summary>
+    internal static class KernelObjectRule
+    {
+        /// <summary>Registers the analysis of creations of <paramref name="kinds"/>, reported with <paramref name="report"/>.</summary>
+        public static void Register(AnalysisContext context, ResourceKind[] kinds, System.Action<OperationAnalysisContext, KernelObjectCreation> report)
+        {
+            context.RegisterCompilationStartAction(start =>
+            {
+                var catalog = CatalogView.Create(start.Compilation, kinds);
+                if (catalog is null)
+                    return;
+                start.RegisterOperationAction(c => Analyze(c, catalog, report), OperationKind.Invocation, OperationKind.ObjectCreation);
+            });
+        }
+
+        /// <summary>Removals (catalog Remove rows with their IPC_RMID command, when they have one) of <paramref name="kind"/>.</summary>
+        public static ActionFinder Removals(IdentityResolver resolver, ResourceKind kind) =>
+            new ActionFinder(resolver, (call, row) => row.Role == ApiRole.Remove && row.Kind == kind && KernelObjectCreation.HasRequiredFlag(row, call.Arguments, resolver.Catalog));
+
+        private static void Analyze(OperationAnalysisContext context, CatalogView catalog, System.Action<OperationAnalysisContext, KernelObjectCreation> report)
+        {
+            var operation = context.Operation;
+            if (operation.SemanticModel is not { } model)
+                return;
+            var method = operation switch
+            {
+                Microsoft.CodeAnalysis.Operations.IInvocationOperation invocation => invocation.TargetMethod,
+                Microsoft.CodeAnalysis.Operations.IObjectCreationOperation creation => creation.Constructor,
+                _ => null,
+            };
+            if (method is null || catalog.Match(method) is not { Role: ApiRole.Create })
+                return; // cheap pre-filter
+            var resolver = new IdentityResolver(model, catalog, context.CancellationToken);
+            var created = KernelObjectCreation.TryCreate(operation, resolver);
+            if (created is null || created.Identities.Count == 0)
+                return; // not a creation, or an object whose identity cannot be followed: prefer silence
+            var removed = Precedence.ActionsAfter(operation, context.ContainingSymbol, Removals(resolver, created.Kind));
+            if (removed.Any(r => r.IsUnknown || created.Identities.Contains(r)))
+                return;
+            report(context, created);
+        }
+
+        /// <summary>The C or .NET name of the creating call, for messages.</summary>
+        public static string ApiName(KernelObjectCreation created, CatalogView? catalog = null) => created.Row.Shape == ApiShape.Native
+            ? created.Row.Name
+            : created.Row.ContainingType!.Substring(created.Row.ContainingType!.LastIndexOf('.') + 1) + (created.Row.Name == ".ctor" ? string.Empty : "." + created.Row.Name);
+    }
+}
