@@ -96,7 +96,7 @@ namespace KillSafe.CodeFixes
             var catalog = CatalogView.Create(model.Compilation, ResourceKind.ListeningSocket);
             if (catalog is null || bindMethod.ContainingType is not { } nativeType)
                 return null;
-            var existing = nativeType.GetMembers().OfType<IMethodSymbol>().FirstOrDefault(m => catalog.NativeEntryPoint(m) == "setsockopt" && m.Parameters.Length == 5);
+            var existing = NativeDeclarations.Find(nativeType, "setsockopt", catalog) is { Parameters.Length: 5 } found ? found : null;
             if (existing is not null)
             {
                 var value = existing.Parameters[3];
@@ -108,7 +108,7 @@ namespace KillSafe.CodeFixes
             }
 
             // Declare setsockopt next to bind: possible when bind is declared in this document.
-            var declaration = bindMethod.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault(d => d.SyntaxTree == root.SyntaxTree);
+            var declaration = NativeDeclarations.DeclarationIn(bindMethod, root.SyntaxTree, cancellationToken);
             return declaration is null ? null : new FixPlan(bind, fd, Style.Declare, null, declaration);
         }
 
@@ -140,14 +140,14 @@ namespace KillSafe.CodeFixes
                         break;
                     case Style.ExistingRef:
                     case Style.ExistingPointer:
-                        var target = Qualified(plan.Setsockopt!, plan.Bind, model);
+                        var target = NativeDeclarations.Qualified(plan.Setsockopt!, plan.Bind, model);
                         var value = plan.Style == Style.ExistingRef ? "ref " + variable : "&" + variable;
                         call = $"{target}({fd}, 1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, {value}, sizeof(int));";
                         break;
                     default:
                         var bindDeclaration = plan.BindDeclaration!;
                         if (declared.Add(bindDeclaration))
-                            editor.InsertAfter(bindDeclaration, DeclareSetsockopt(bindDeclaration));
+                            editor.InsertAfter(bindDeclaration, NativeDeclarations.DeclareLike(bindDeclaration, "setsockopt", "int", "int socket, int level, int optionName, ref int optionValue, int optionLength"));
                         var owner = model.GetDeclaredSymbol(bindDeclaration, cancellationToken)?.ContainingType;
                         var enclosing = model.GetEnclosingSymbol(plan.Bind.SpanStart, cancellationToken)?.ContainingType;
                         var prefix = owner is null || SymbolEqualityComparer.Default.Equals(owner, enclosing) ? string.Empty : owner.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + ".";
@@ -165,14 +165,6 @@ namespace KillSafe.CodeFixes
             return editor.GetChangedDocument();
         }
 
-        private static string Qualified(IMethodSymbol method, SyntaxNode site, SemanticModel model)
-        {
-            var enclosing = model.GetEnclosingSymbol(site.SpanStart)?.ContainingType;
-            return SymbolEqualityComparer.Default.Equals(method.ContainingType, enclosing)
-                ? method.Name
-                : method.ContainingType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + "." + method.Name;
-        }
-
         private static string UniqueName(SemanticModel model, int position, string name, HashSet<string> taken)
         {
             var candidate = name;
@@ -180,27 +172,6 @@ namespace KillSafe.CodeFixes
                 candidate = name + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
             taken.Add(candidate);
             return candidate;
-        }
-
-        /// <summary>
-        /// <c>setsockopt</c> declared like the file's <c>bind</c>: the same attributes (DllImport or LibraryImport,
-        /// library, SetLastError), with EntryPoint pointed at setsockopt, and the same modifiers.
-        /// </summary>
-        private static MethodDeclarationSyntax DeclareSetsockopt(MethodDeclarationSyntax bind)
-        {
-            var attributes = SyntaxFactory.List(bind.AttributeLists.Select(list => list.WithAttributes(SyntaxFactory.SeparatedList(list.Attributes.Select(attribute =>
-                attribute.ArgumentList is null ? attribute : attribute.WithArgumentList(attribute.ArgumentList.WithArguments(SyntaxFactory.SeparatedList(attribute.ArgumentList.Arguments.Select(argument =>
-                    argument.NameEquals?.Name.Identifier.ValueText == "EntryPoint"
-                        ? argument.WithExpression(SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal("setsockopt")))
-                        : argument)))))))));
-            var declaration = (MethodDeclarationSyntax)SyntaxFactory.ParseMemberDeclaration(
-                "static int setsockopt(int socket, int level, int optionName, ref int optionValue, int optionLength);")!;
-            return declaration
-                .WithAttributeLists(attributes)
-                .WithModifiers(bind.Modifiers)
-                .WithLeadingTrivia(SyntaxFactory.TriviaList(SyntaxFactory.EndOfLine(System.Environment.NewLine)).AddRange(bind.GetLeadingTrivia()))
-                .WithTrailingTrivia(bind.GetTrailingTrivia())
-                .WithAdditionalAnnotations(Formatter.Annotation);
         }
     }
 }

@@ -65,6 +65,16 @@ class Server : IDisposable
         s.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Any, 8080));
         s.Listen();
     }
+    [System.Runtime.InteropServices.DllImport(""libc"")] static extern int shmget(int key, nuint size, int flags);
+    [System.Runtime.InteropServices.DllImport(""libpthread"")] static extern IntPtr sem_open(string name, int flags, uint mode, uint value);
+    [System.Runtime.InteropServices.DllImport(""librt"")] static extern int mq_open(string name, int flags, uint mode, IntPtr attributes);
+    static void Ipc()
+    {
+        int id = shmget(0, 4096, 0x380);
+        sem_open(""/s"", 0x40, 0x180, 1);
+        File.WriteAllText(""/dev/shm/state"", ""x"");
+        mq_open(""/q"", 0x42, 0x180, IntPtr.Zero);
+    }
     public void Dispose() => _socket.Dispose();
 }
 ";

@@ -1,0 +1,277 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Composition;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using KillSafe.Analyzers.Catalog;
+using KillSafe.Analyzers.Flow;
+using KillSafe.Analyzers.Rules;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeActions;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Formatting;
+using Microsoft.CodeAnalysis.Operations;
+using Microsoft.CodeAnalysis.Simplification;
+
+namespace KillSafe.CodeFixes
+{
+    /// <summary>
+    /// KS1001-KS1004 fixes. Mark for removal as early as correctness allows, which survives even SIGKILL:
+    /// <c>shmctl(IPC_RMID)</c> right after <c>shmat</c> (the segment lives until the last detach), or
+    /// <c>*_unlink</c> right after the open (other processes can then no longer open it by name). Otherwise
+    /// remove the object in <c>Dispose</c>, implementing <c>IDisposable</c> when the class has no Dispose.
+    /// A missing P/Invoke (<c>shmctl</c>, <c>sem_unlink</c>, ...) is declared next to the creating one, in its style.
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(IpcRemovalCodeFix)), Shared]
+    public sealed class IpcRemovalCodeFix : CodeFixProvider
+    {
+        public const string MarkAfterAttach = "KS1001.MarkForRemovalAfterShmat";
+        public const string UnlinkAfterOpen = "KS100x.UnlinkAfterOpen";
+        public const string RemoveInDispose = "KS100x.RemoveInDispose";
+
+        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(
+            SysVObjectNeverRemovedAnalyzer.DiagnosticId, PosixSemaphoreNeverUnlinkedAnalyzer.DiagnosticId,
+            PosixSharedMemoryNeverUnlinkedAnalyzer.DiagnosticId, PosixMessageQueueNeverUnlinkedAnalyzer.DiagnosticId);
+
+        public override FixAllProvider GetFixAllProvider() =>
+            FixAllProvider.Create((context, document, diagnostics) => FixAsync(document, diagnostics, context.CodeActionEquivalenceKey ?? RemoveInDispose, context.CancellationToken));
+
+        private static readonly ResourceKind[] Kinds =
+        {
+            ResourceKind.SysVSharedMemory, ResourceKind.SysVSemaphore, ResourceKind.SysVMessageQueue,
+            ResourceKind.PosixSemaphore, ResourceKind.PosixSharedMemory, ResourceKind.PosixMessageQueue,
+        };
+
+        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            var document = context.Document;
+            var root = await document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
+            var model = await document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
+            if (root is null || model is null)
+                return;
+            foreach (var diagnostic in context.Diagnostics)
+            {
+                foreach (var key in new[] { MarkAfterAttach, UnlinkAfterOpen, RemoveInDispose })
+                {
+                    if (Plan(root, model, diagnostic, key, context.CancellationToken) is not { } plan)
+                        continue;
+                    context.RegisterCodeFix(
+                        CodeAction.Create(plan.Title, async ct => await FixAsync(document, ImmutableArray.Create(diagnostic), key, ct).ConfigureAwait(false) ?? document, key),
+                        diagnostic);
+                }
+            }
+        }
+
+        private sealed class FixPlan
+        {
+            public FixPlan(string title, KernelObjectCreation created, string target, ExpressionSyntax? anchor, TypeDeclarationSyntax? owner)
+            {
+                Title = title;
+                Created = created;
+                Target = target;
+                Anchor = anchor;
+                Owner = owner;
+            }
+
+            public string Title { get; }
+
+            public KernelObjectCreation Created { get; }
+
+            /// <summary>The id or name expression the removal names.</summary>
+            public string Target { get; }
+
+            /// <summary>Insert after this call (shmat, the open); null for Dispose.</summary>
+            public ExpressionSyntax? Anchor { get; }
+
+            /// <summary>The class that gets the removal in Dispose.</summary>
+            public TypeDeclarationSyntax? Owner { get; }
+        }
+
+        private static FixPlan? Plan(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, string key, CancellationToken cancellationToken)
+        {
+            var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
+            var catalog = CatalogView.Create(model.Compilation, Kinds);
+            if (catalog is null || model.GetOperation(node, cancellationToken) is not { } operation)
+                return null;
+            var resolver = new IdentityResolver(model, catalog, cancellationToken);
+            var created = KernelObjectCreation.TryCreate(operation, resolver);
+            if (created is null)
+                return null;
+            bool sysV = created.Row.IdentityArgument == ApiEntry.ReturnIdentity;
+
+            switch (key)
+            {
+                case MarkAfterAttach when created.Kind == ResourceKind.SysVSharedMemory:
+                {
+                    // The shmat of the same id, after the creation in the same body or anywhere in the type.
+                    var bodies = new List<IOperation> { IdentityResolver.Root(operation) };
+                    if (model.GetEnclosingSymbol(node.SpanStart, cancellationToken)?.ContainingType is { } type)
+                        bodies.AddRange(resolver.TypeBodies(type));
+                    foreach (var attach in bodies.SelectMany(b => b.DescendantsAndSelf()).OfType<IInvocationOperation>())
+                    {
+                        if (catalog.Match(attach.TargetMethod) is not { Role: ApiRole.Attach } || attach.Arguments.Length == 0
+                            || attach.Syntax is not InvocationExpressionSyntax attachSyntax || !StatementInsertion.CanInsertAround(attachSyntax))
+                            continue;
+                        var id = IdentityResolver.ArgumentFor(attach.Arguments, 0);
+                        if (!created.Identities.Contains(resolver.Resolve(id)) || id.Syntax is not ExpressionSyntax idSyntax
+                            || !RepeatableExpression.CanRepeatAt(idSyntax, attachSyntax.Span.End, model, cancellationToken))
+                            continue;
+                        if (Removal(created, idSyntax.ToString(), model, catalog, cancellationToken) is null)
+                            return null;
+                        return new FixPlan("Mark the segment for removal right after shmat (IPC_RMID: it goes when the last process detaches, even after SIGKILL)", created, idSyntax.ToString(), attachSyntax, null);
+                    }
+
+                    return null;
+                }
+
+                case UnlinkAfterOpen when !sysV && created.Row.Shape == ApiShape.Native:
+                {
+                    if (created.NameExpression?.Syntax is not ExpressionSyntax name || created.Operation.Syntax is not InvocationExpressionSyntax open
+                        || !StatementInsertion.CanInsertAround(open) || !RepeatableExpression.CanRepeatAt(name, open.Span.End, model, cancellationToken))
+                        return null;
+                    if (Removal(created, name.ToString(), model, catalog, cancellationToken) is null)
+                        return null;
+                    return new FixPlan("Unlink right after opening (survives SIGKILL; other processes can no longer open it by name)", created, name.ToString(), open, null);
+                }
+
+                case RemoveInDispose:
+                {
+                    if (node.FirstAncestorOrSelf<TypeDeclarationSyntax>() is not ClassDeclarationSyntax owner || owner.Modifiers.Any(SyntaxKind.StaticKeyword))
+                        return null;
+                    string? target = sysV
+                        ? created.IdSymbol is IFieldSymbol or IPropertySymbol ? created.IdSymbol.Name : null
+                        : created.NameExpression?.Syntax is ExpressionSyntax name && NamesOnlyTypeLevelValues(name, model, cancellationToken) ? name.ToString() : null;
+                    if (target is null || Removal(created, target, model, catalog, cancellationToken) is null)
+                        return null;
+                    return new FixPlan("Remove it in Dispose", created, target, null, owner);
+                }
+
+                default:
+                    return null;
+            }
+        }
+
+        /// <summary>Only literals, constants, fields and properties: the expression means the same in Dispose.</summary>
+        private static bool NamesOnlyTypeLevelValues(ExpressionSyntax expression, SemanticModel model, CancellationToken cancellationToken) =>
+            expression.DescendantNodesAndSelf().OfType<IdentifierNameSyntax>().All(id =>
+                model.GetSymbolInfo(id, cancellationToken).Symbol is IFieldSymbol or IPropertySymbol or INamedTypeSymbol or INamespaceSymbol)
+            && !expression.DescendantNodesAndSelf().Any(n => n is InvocationExpressionSyntax or AssignmentExpressionSyntax or PostfixUnaryExpressionSyntax or PrefixUnaryExpressionSyntax);
+
+        private sealed class RemovalCall
+        {
+            public RemovalCall(string text, (MethodDeclarationSyntax Template, MethodDeclarationSyntax Declaration)? declare)
+            {
+                Text = text;
+                Declare = declare;
+            }
+
+            public string Text { get; }
+
+            /// <summary>A P/Invoke to add next to the template, when the file lacks it.</summary>
+            public (MethodDeclarationSyntax Template, MethodDeclarationSyntax Declaration)? Declare { get; }
+        }
+
+        /// <summary>The statement that removes the object, and the P/Invoke it needs when missing; null when there is no mechanical way.</summary>
+        private static RemovalCall? Removal(KernelObjectCreation created, string target, SemanticModel model, CatalogView catalog, CancellationToken cancellationToken)
+        {
+            if (created.Row.Shape == ApiShape.Managed)
+                return new RemovalCall($"global::System.IO.File.Delete({target});", null);
+
+            var (entry, parameters, arguments) = created.Kind switch
+            {
+                ResourceKind.SysVSharedMemory => ("shmctl", "int id, int command, System.IntPtr buffer", $"{target}, 0 /* IPC_RMID */, default"),
+                ResourceKind.SysVSemaphore => ("semctl", "int id, int semaphore, int command", $"{target}, 0, 0 /* IPC_RMID */"),
+                ResourceKind.SysVMessageQueue => ("msgctl", "int id, int command, System.IntPtr buffer", $"{target}, 0 /* IPC_RMID */, default"),
+                ResourceKind.PosixSemaphore => ("sem_unlink", "string name", target),
+                ResourceKind.PosixSharedMemory => ("shm_unlink", "string name", target),
+                _ => ("mq_unlink", "string name", target),
+            };
+            var creator = created.Operation switch
+            {
+                IInvocationOperation invocation => invocation.TargetMethod,
+                _ => null,
+            };
+            if (creator?.ContainingType is not { } nativeType)
+                return null;
+            var site = created.Operation.Syntax;
+            if ((NativeDeclarations.Find(nativeType, entry, catalog) ?? NativeDeclarations.FindInFile(model, entry, catalog, cancellationToken)) is { } existing)
+            {
+                bool fits = entry.EndsWith("_unlink", System.StringComparison.Ordinal)
+                    ? existing.Parameters.Length == 1 && existing.Parameters[0].Type.SpecialType == SpecialType.System_String
+                    : existing.Parameters.Length == 3 && existing.Parameters.All(p => p.Type.SpecialType is SpecialType.System_Int32 or SpecialType.System_IntPtr);
+                return fits ? new RemovalCall($"{NativeDeclarations.Qualified(existing, site, model)}({arguments});", null) : null;
+            }
+
+            var template = NativeDeclarations.DeclarationIn(creator, site.SyntaxTree, cancellationToken);
+            if (template is null)
+                return null;
+            var prefix = SymbolEqualityComparer.Default.Equals(nativeType, model.GetEnclosingSymbol(site.SpanStart, cancellationToken)?.ContainingType)
+                ? string.Empty
+                : nativeType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + ".";
+            return new RemovalCall($"{prefix}{entry}({arguments});", (template, NativeDeclarations.DeclareLike(template, entry, "int", parameters)));
+        }
+
+        private static async Task<Document?> FixAsync(Document document, ImmutableArray<Diagnostic> diagnostics, string key, CancellationToken cancellationToken)
+        {
+            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            var catalog = model is null ? null : CatalogView.Create(model.Compilation, Kinds);
+            if (root is null || model is null || catalog is null)
+                return document;
+            var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+            var declared = new HashSet<string>();
+            var disposeAdditions = new Dictionary<ClassDeclarationSyntax, List<StatementSyntax>>();
+            foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
+            {
+                if (Plan(root, model, diagnostic, key, cancellationToken) is not { } plan
+                    || Removal(plan.Created, plan.Target, model, catalog, cancellationToken) is not { } removal)
+                    continue;
+                if (removal.Declare is { } declare && declared.Add(declare.Declaration.Identifier.ValueText + "@" + declare.Template.SpanStart))
+                    editor.InsertAfter(declare.Template, declare.Declaration);
+                var statement = SyntaxFactory.ParseStatement(removal.Text + System.Environment.NewLine).WithAdditionalAnnotations(Simplifier.Annotation, Formatter.Annotation);
+                if (plan.Anchor is not null)
+                {
+                    StatementInsertion.InsertAfter(editor, plan.Anchor, new[] { statement });
+                }
+                else if (plan.Owner is ClassDeclarationSyntax owner)
+                {
+                    if (!disposeAdditions.TryGetValue(owner, out var list))
+                        disposeAdditions[owner] = list = new List<StatementSyntax>();
+                    list.Add(statement);
+                }
+            }
+
+            foreach (var addition in disposeAdditions)
+                AddToDispose(editor, addition.Key, addition.Value);
+            return editor.GetChangedDocument();
+        }
+
+        /// <summary>Appends to <c>Dispose()</c>, or implements <c>IDisposable</c> with a Dispose that removes.</summary>
+        private static void AddToDispose(DocumentEditor editor, ClassDeclarationSyntax owner, List<StatementSyntax> statements)
+        {
+            var dispose = owner.Members.OfType<MethodDeclarationSyntax>().FirstOrDefault(m => m.Identifier.ValueText == "Dispose" && m.ParameterList.Parameters.Count == 0);
+            if (dispose?.Body is { } body)
+            {
+                editor.ReplaceNode(body, body.AddStatements(statements.ToArray()).WithAdditionalAnnotations(Formatter.Annotation));
+                return;
+            }
+
+            if (dispose?.ExpressionBody is { } arrow)
+            {
+                StatementInsertion.InsertAfter(editor, arrow.Expression, statements);
+                return;
+            }
+
+            var method = ((MethodDeclarationSyntax)SyntaxFactory.ParseMemberDeclaration("public void Dispose() { }")!)
+                .WithBody(SyntaxFactory.Block(statements))
+                .WithLeadingTrivia(SyntaxFactory.EndOfLine(System.Environment.NewLine))
+                .WithAdditionalAnnotations(Formatter.Annotation);
+            editor.AddMember(owner, method);
+            editor.AddInterfaceType(owner, SyntaxFactory.ParseTypeName("global::System.IDisposable").WithAdditionalAnnotations(Simplifier.Annotation));
+        }
+    }
+}
