@@ -74,6 +74,7 @@ class Server : IDisposable
         sem_open(""/s"", 0x40, 0x180, 1);
         File.WriteAllText(""/dev/shm/state"", ""x"");
         mq_open(""/q"", 0x42, 0x180, IntPtr.Zero);
+        new System.Threading.Semaphore(0, 1, ""named"");
     }
     public void Dispose() => _socket.Dispose();
 }

@@ -87,6 +87,21 @@ namespace KillSafe.Analyzers.Catalog
             new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.File", 0, parameterCount: 1),
             new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Remove, ApiShape.Native, "unlink", null, 0, parameterCount: 1),
 
+            // --- Named objects that only Windows supports in .NET (KS1005); the identity argument is the name.
+            new ApiEntry(ResourceKind.WindowsOnlyNamedObject, ApiRole.Create, ApiShape.Managed, ".ctor", "System.Threading.Semaphore", 2),
+            new ApiEntry(ResourceKind.WindowsOnlyNamedObject, ApiRole.Create, ApiShape.Managed, "OpenExisting", "System.Threading.Semaphore", 0),
+            new ApiEntry(ResourceKind.WindowsOnlyNamedObject, ApiRole.Create, ApiShape.Managed, "TryOpenExisting", "System.Threading.Semaphore", 0),
+            new ApiEntry(ResourceKind.WindowsOnlyNamedObject, ApiRole.Create, ApiShape.Managed, ".ctor", "System.Threading.EventWaitHandle", 2),
+            new ApiEntry(ResourceKind.WindowsOnlyNamedObject, ApiRole.Create, ApiShape.Managed, "OpenExisting", "System.Threading.EventWaitHandle", 0),
+            new ApiEntry(ResourceKind.WindowsOnlyNamedObject, ApiRole.Create, ApiShape.Managed, "TryOpenExisting", "System.Threading.EventWaitHandle", 0),
+            new ApiEntry(ResourceKind.WindowsOnlyNamedObject, ApiRole.Create, ApiShape.Managed, "CreateNew", "System.IO.MemoryMappedFiles.MemoryMappedFile", 0),
+            new ApiEntry(ResourceKind.WindowsOnlyNamedObject, ApiRole.Create, ApiShape.Managed, "CreateOrOpen", "System.IO.MemoryMappedFiles.MemoryMappedFile", 0),
+            new ApiEntry(ResourceKind.WindowsOnlyNamedObject, ApiRole.Create, ApiShape.Managed, "OpenExisting", "System.IO.MemoryMappedFiles.MemoryMappedFile", 0),
+            new ApiEntry(ResourceKind.WindowsOnlyNamedObject, ApiRole.PlatformGuard, ApiShape.Managed, "IsWindows", "System.OperatingSystem", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.WindowsOnlyNamedObject, ApiRole.PlatformGuard, ApiShape.Managed, "IsWindowsVersionAtLeast", "System.OperatingSystem", ApiEntry.ReceiverIdentity),
+            // RuntimeInformation.IsOSPlatform(OSPlatform.Windows): the argument must name Windows.
+            new ApiEntry(ResourceKind.WindowsOnlyNamedObject, ApiRole.PlatformGuard, ApiShape.Managed, "IsOSPlatform", "System.Runtime.InteropServices.RuntimeInformation", 0),
+
             // --- Listening TCP sockets (KS3001-KS3003) -------------------------------------------
             // The socket handle is the identity: the fd of socket(2) or the Socket object.
             new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Open, ApiShape.Native, "socket", null, ApiEntry.ReceiverIdentity, parameterCount: 3, levelArgument: 0, optionArgument: 1, valueArgument: 2),

@@ -28,6 +28,12 @@ namespace KillSafe.Analyzers.Catalog
         PosixMessageQueue,
 
         /// <summary>
+        /// A named Windows synchronisation or mapping object (named Semaphore, EventWaitHandle, MemoryMappedFile):
+        /// .NET throws PlatformNotSupportedException for these on Linux and macOS (FACTS.md). A named Mutex works.
+        /// </summary>
+        WindowsOnlyNamedObject,
+
+        /// <summary>
         /// A TCP socket bound to a local address and port for listening. Not kernel-persistent, but its port
         /// is held after a crash for the TIME_WAIT period (60 s) unless SO_REUSEADDR is set (FACTS.md).
         /// </summary>
@@ -54,6 +60,9 @@ namespace KillSafe.Analyzers.Catalog
 
         /// <summary>Closes the handle (<c>close(2)</c>).</summary>
         Close,
+
+        /// <summary>A check that code runs on a given platform (<c>OperatingSystem.IsWindows()</c>).</summary>
+        PlatformGuard,
 
         /// <summary>Attaches to an existing object (<c>shmat</c>): after it, the object can be marked for removal.</summary>
         Attach,
