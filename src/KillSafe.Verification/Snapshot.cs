@@ -94,7 +94,7 @@ public sealed class Snapshot
             IpcNamespace = LinkOrUnknown(Path.Combine(proc, "self", "ns", "ipc")),
             SysV = ReadSysV(proc),
             DevShm = ListDirectory(options.DevShm, depth: 1),
-            MessageQueues = IsMqueueMounted(proc, options.MQueue) ? ListDirectory(options.MQueue, depth: 1) : null,
+            MessageQueues = MessageQueueMount.IsMounted(options.MQueue, proc) ? ListDirectory(options.MQueue, depth: 1) : null,
             UnixSockets = UnixSocketTable.Parse(ReadOrEmpty(Path.Combine(proc, "net", "unix"), "Num RefCount Protocol Flags Type St Inode Path")),
             Tcp = ReadTcp(proc),
             Processes = ReadProcesses(proc),
@@ -158,15 +158,6 @@ public sealed class Snapshot
         }
 
         return 0;
-    }
-
-    private static bool IsMqueueMounted(string proc, string mountPoint)
-    {
-        var mounts = Path.Combine(proc, "self", "mounts");
-        if (!File.Exists(mounts))
-            return false;
-        var target = mountPoint.TrimEnd('/');
-        return File.ReadLines(mounts).Any(l => l.Split(' ') is { Length: > 2 } f && f[1] == target && f[2] == "mqueue");
     }
 
     private static string ReadOrEmpty(string path, string header) => File.Exists(path) ? File.ReadAllText(path) : header;

@@ -125,7 +125,7 @@ public static class AnalyzerRun
     }
 
     /// <summary>Applies the first fix <paramref name="fix"/> offers for each diagnostic of <paramref name="analyzer"/> (Fix All in the document).</summary>
-    public static async Task<string> FixAllAsync(string source, DiagnosticAnalyzer analyzer, CodeFixProvider fix)
+    public static async Task<string> FixAllAsync(string source, DiagnosticAnalyzer analyzer, CodeFixProvider fix, string? equivalenceKey = null)
     {
         using var workspace = new AdhocWorkspace();
         var projectId = ProjectId.CreateNewId();
@@ -143,7 +143,7 @@ public static class AnalyzerRun
             throw new InvalidOperationException("the analyzer reported nothing to fix");
 
         CodeAction? action = null;
-        var context = new CodeFixContext(document, diagnostics[0], (a, _) => action ??= a, CancellationToken.None);
+        var context = new CodeFixContext(document, diagnostics[0], (a, _) => action ??= equivalenceKey is null || a.EquivalenceKey == equivalenceKey ? a : null, CancellationToken.None);
         await fix.RegisterCodeFixesAsync(context);
         if (action is null)
             throw new InvalidOperationException("the code fix offered no action");

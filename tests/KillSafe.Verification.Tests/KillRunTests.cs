@@ -43,8 +43,8 @@ public sealed class KillRunTests : KernelTest
     [Fact]
     public async Task A_posix_message_queue_survives_SIGKILL_when_the_mqueue_file_system_is_mounted()
     {
-        var mounted = MessageQueues.EnsureMounted();
-        Assert.True(mounted.Ok, mounted.Why); // a clear reason, never a silent skip
+        var (mounted, reason) = MessageQueueMount.EnsureMounted();
+        Assert.True(mounted, reason); // a clear reason, never a silent skip
         var name = $"killsafe-vt-{Environment.ProcessId}-{Guid.NewGuid():N}";
         var path = DeleteLater(Path.Combine("/dev/mqueue", name));
 

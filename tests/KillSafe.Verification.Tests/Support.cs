@@ -101,20 +101,3 @@ internal static partial class Native
     [LibraryImport("libc", SetLastError = true)]
     internal static partial int semctl(int id, int semaphore, int command);
 }
-
-/// <summary>/dev/mqueue is not mounted by default here (FACTS.md): mount it as root, or say why not.</summary>
-internal static class MessageQueues
-{
-    public static (bool Ok, string Why) EnsureMounted()
-    {
-        if (File.ReadLines("/proc/self/mounts").Any(l => l.Split(' ') is { Length: > 2 } f && f[1] == "/dev/mqueue" && f[2] == "mqueue"))
-            return (true, "mounted");
-        if (Tmds.Linux.LibC.geteuid() != 0)
-            return (false, "/dev/mqueue is not mounted and this test is not root: run 'mount -t mqueue none /dev/mqueue' as root first");
-        Directory.CreateDirectory("/dev/mqueue");
-        using var mount = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("mount", "-t mqueue none /dev/mqueue") { RedirectStandardError = true, UseShellExecute = false })!;
-        var error = mount.StandardError.ReadToEnd();
-        mount.WaitForExit();
-        return mount.ExitCode == 0 ? (true, "mounted now") : (false, $"mount -t mqueue none /dev/mqueue failed ({mount.ExitCode}): {error.Trim()}");
-    }
-}
