@@ -79,6 +79,18 @@ class Store
     }
 }", KS1001.Diagnostic(SysVObjectNeverRemovedAnalyzer.Rule).WithLocation(0).WithArguments("shared memory segment", "shmget", "shmctl(IPC_RMID)"));
 
+        [Fact]
+        public Task KS1001_LibraryImport_declarations_are_matched_by_entry_point() => KS1001.AnalyzerAsync(@"
+using System.Runtime.InteropServices;
+static partial class Interop
+{
+    // Without the source generator the partial has no body (CS8795); the analyzer reads the attribute alone.
+    [LibraryImport(""libc.so.6"", EntryPoint = ""shmget"", SetLastError = true)]
+    private static partial int {|CS8795:CreateSegment|}(int key, nuint size, int flags);
+
+    static void M() { {|#0:CreateSegment(42, 4096, 0x200 | 0x1B6)|}; }
+}", KS1001.Diagnostic(SysVObjectNeverRemovedAnalyzer.Rule).WithLocation(0).WithArguments("shared memory segment", "shmget", "shmctl(IPC_RMID)"));
+
         internal const string PosixNative = @"
 using System;
 using System.Runtime.InteropServices;
