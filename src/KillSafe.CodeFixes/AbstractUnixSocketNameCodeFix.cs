@@ -1,4 +1,6 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Threading;
 using System.Composition;
 using System.Threading.Tasks;
 using KillSafe.Analyzers.Rules;
@@ -17,28 +19,24 @@ namespace KillSafe.CodeFixes
     /// connect (check the peer with SO_PEERCRED), and clients must use the same abstract name (FACTS.md).
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AbstractUnixSocketNameCodeFix)), Shared]
-    public sealed class AbstractUnixSocketNameCodeFix : CodeFixProvider
+    public sealed class AbstractUnixSocketNameCodeFix : DocumentEditingCodeFix
     {
         public const string EquivalenceKey = "KS2001.AbstractName";
         public const string Title = "Use an abstract socket name (Linux only; no file, but no permissions: check SO_PEERCRED, clients use the same name)";
 
         public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(StaleUnixSocketFileAnalyzer.DiagnosticId);
 
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+        internal override IReadOnlyList<(string Key, string Title)> Actions { get; } = new[] { (EquivalenceKey, Title) };
 
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        internal override bool CanFix(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, string key, CancellationToken cancellationToken) =>
+            PathOf(root, diagnostic) is not null;
+
+        internal override bool Edit(FixSession session, Diagnostic diagnostic)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null)
-                return;
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                if (PathOf(root, diagnostic) is not { } path)
-                    continue;
-                context.RegisterCodeFix(
-                    CodeAction.Create(Title, _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(path, AbstractName(path)))), EquivalenceKey),
-                    diagnostic);
-            }
+            if (PathOf(session.Root, diagnostic) is not { } path)
+                return false;
+            session.Editor.ReplaceNode(path, AbstractName(path));
+            return true;
         }
 
         private static ExpressionSyntax? PathOf(SyntaxNode root, Diagnostic diagnostic)

@@ -27,7 +27,7 @@ namespace KillSafe.CodeFixes
     /// A missing P/Invoke (<c>shmctl</c>, <c>sem_unlink</c>, ...) is declared next to the creating one, in its style.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(IpcRemovalCodeFix)), Shared]
-    public sealed class IpcRemovalCodeFix : CodeFixProvider
+    public sealed class IpcRemovalCodeFix : DocumentEditingCodeFix
     {
         public const string MarkAfterAttach = "KS1001.MarkForRemovalAfterShmat";
         public const string UnlinkAfterOpen = "KS100x.UnlinkAfterOpen";
@@ -37,47 +37,65 @@ namespace KillSafe.CodeFixes
             SysVObjectNeverRemovedAnalyzer.DiagnosticId, PosixSemaphoreNeverUnlinkedAnalyzer.DiagnosticId,
             PosixSharedMemoryNeverUnlinkedAnalyzer.DiagnosticId, PosixMessageQueueNeverUnlinkedAnalyzer.DiagnosticId);
 
-        public override FixAllProvider GetFixAllProvider() =>
-            FixAllProvider.Create((context, document, diagnostics) => FixAsync(document, diagnostics, context.CodeActionEquivalenceKey ?? RemoveInDispose, context.CancellationToken));
-
         private static readonly ResourceKind[] Kinds =
         {
             ResourceKind.SysVSharedMemory, ResourceKind.SysVSemaphore, ResourceKind.SysVMessageQueue,
             ResourceKind.PosixSemaphore, ResourceKind.PosixSharedMemory, ResourceKind.PosixMessageQueue,
         };
 
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        internal override IReadOnlyList<(string Key, string Title)> Actions { get; } = new[]
         {
-            var document = context.Document;
-            var root = await document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null || model is null)
-                return;
-            foreach (var diagnostic in context.Diagnostics)
+            (MarkAfterAttach, "Mark the segment for removal right after shmat (IPC_RMID: it goes when the last process detaches, even after SIGKILL)"),
+            (UnlinkAfterOpen, "Unlink right after opening (survives SIGKILL; other processes can no longer open it by name)"),
+            (RemoveInDispose, "Remove it in Dispose"),
+        };
+
+        internal override bool CanFix(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, string key, CancellationToken cancellationToken) =>
+            Plan(root, model, diagnostic, key, cancellationToken) is not null;
+
+        internal override bool Edit(FixSession session, Diagnostic diagnostic)
+        {
+            var model = session.Model;
+            var catalog = CatalogView.Create(model.Compilation, Kinds);
+            if (catalog is null || Plan(session.Root, model, diagnostic, session.EquivalenceKey, session.CancellationToken) is not { } plan
+                || Removal(plan.Created, plan.Target, model, catalog, session.CancellationToken) is not { } removal)
+                return false;
+            if (removal.Declare is { } declare && session.Taken.Add(declare.Declaration.Identifier.ValueText + "@" + declare.Template.SpanStart))
+                session.Editor.InsertAfter(declare.Template, declare.Declaration);
+            var statement = SyntaxFactory.ParseStatement(removal.Text + System.Environment.NewLine).WithAdditionalAnnotations(Simplifier.Annotation, Formatter.Annotation);
+            if (plan.Anchor is not null)
+                return StatementInsertion.InsertAfter(session.Editor, plan.Anchor, new[] { statement });
+            if (plan.Owner is not ClassDeclarationSyntax owner)
+                return false;
+            // Dispose gets all of a class's removals at once, in Finish.
+            if (!session.State.TryGetValue(owner, out var collected))
+                session.State[owner] = collected = new List<StatementSyntax>();
+            ((List<StatementSyntax>)collected).Add(statement);
+            return true;
+        }
+
+        internal override void Finish(FixSession session)
+        {
+            foreach (var entry in session.State)
             {
-                foreach (var key in new[] { MarkAfterAttach, UnlinkAfterOpen, RemoveInDispose })
-                {
-                    if (Plan(root, model, diagnostic, key, context.CancellationToken) is not { } plan)
-                        continue;
-                    context.RegisterCodeFix(
-                        CodeAction.Create(plan.Title, async ct => await FixAsync(document, ImmutableArray.Create(diagnostic), key, ct).ConfigureAwait(false) ?? document, key),
-                        diagnostic);
-                }
+                if (entry.Key is ClassDeclarationSyntax owner && entry.Value is List<StatementSyntax> statements)
+                    AddToDispose(session.Editor, owner, statements);
             }
         }
 
         private sealed class FixPlan
         {
-            public FixPlan(string title, KernelObjectCreation created, string target, ExpressionSyntax? anchor, TypeDeclarationSyntax? owner)
+            public FixPlan(string key, KernelObjectCreation created, string target, ExpressionSyntax? anchor, TypeDeclarationSyntax? owner)
             {
-                Title = title;
+                Key = key;
                 Created = created;
                 Target = target;
                 Anchor = anchor;
                 Owner = owner;
             }
 
-            public string Title { get; }
+            /// <summary>The action (equivalence key) the plan is for.</summary>
+            public string Key { get; }
 
             public KernelObjectCreation Created { get; }
 
@@ -122,7 +140,7 @@ namespace KillSafe.CodeFixes
                             continue;
                         if (Removal(created, idSyntax.ToString(), model, catalog, cancellationToken) is null)
                             return null;
-                        return new FixPlan("Mark the segment for removal right after shmat (IPC_RMID: it goes when the last process detaches, even after SIGKILL)", created, idSyntax.ToString(), attachSyntax, null);
+                        return new FixPlan(key, created, idSyntax.ToString(), attachSyntax, null);
                     }
 
                     return null;
@@ -135,7 +153,7 @@ namespace KillSafe.CodeFixes
                         return null;
                     if (Removal(created, name.ToString(), model, catalog, cancellationToken) is null)
                         return null;
-                    return new FixPlan("Unlink right after opening (survives SIGKILL; other processes can no longer open it by name)", created, name.ToString(), open, null);
+                    return new FixPlan(key, created, name.ToString(), open, null);
                 }
 
                 case RemoveInDispose:
@@ -147,7 +165,7 @@ namespace KillSafe.CodeFixes
                         : created.NameExpression?.Syntax is ExpressionSyntax name && NamesOnlyTypeLevelValues(name, model, cancellationToken) ? name.ToString() : null;
                     if (target is null || Removal(created, target, model, catalog, cancellationToken) is null)
                         return null;
-                    return new FixPlan("Remove it in Dispose", created, target, null, owner);
+                    return new FixPlan(key, created, target, null, owner);
                 }
 
                 default:
@@ -213,41 +231,6 @@ namespace KillSafe.CodeFixes
                 ? string.Empty
                 : nativeType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + ".";
             return new RemovalCall($"{prefix}{entry}({arguments});", (template, NativeDeclarations.DeclareLike(template, entry, "int", parameters)));
-        }
-
-        private static async Task<Document?> FixAsync(Document document, ImmutableArray<Diagnostic> diagnostics, string key, CancellationToken cancellationToken)
-        {
-            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-            var catalog = model is null ? null : CatalogView.Create(model.Compilation, Kinds);
-            if (root is null || model is null || catalog is null)
-                return document;
-            var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-            var declared = new HashSet<string>();
-            var disposeAdditions = new Dictionary<ClassDeclarationSyntax, List<StatementSyntax>>();
-            foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
-            {
-                if (Plan(root, model, diagnostic, key, cancellationToken) is not { } plan
-                    || Removal(plan.Created, plan.Target, model, catalog, cancellationToken) is not { } removal)
-                    continue;
-                if (removal.Declare is { } declare && declared.Add(declare.Declaration.Identifier.ValueText + "@" + declare.Template.SpanStart))
-                    editor.InsertAfter(declare.Template, declare.Declaration);
-                var statement = SyntaxFactory.ParseStatement(removal.Text + System.Environment.NewLine).WithAdditionalAnnotations(Simplifier.Annotation, Formatter.Annotation);
-                if (plan.Anchor is not null)
-                {
-                    StatementInsertion.InsertAfter(editor, plan.Anchor, new[] { statement });
-                }
-                else if (plan.Owner is ClassDeclarationSyntax owner)
-                {
-                    if (!disposeAdditions.TryGetValue(owner, out var list))
-                        disposeAdditions[owner] = list = new List<StatementSyntax>();
-                    list.Add(statement);
-                }
-            }
-
-            foreach (var addition in disposeAdditions)
-                AddToDispose(editor, addition.Key, addition.Value);
-            return editor.GetChangedDocument();
         }
 
         /// <summary>Appends to <c>Dispose()</c>, or implements <c>IDisposable</c> with a Dispose that removes.</summary>

@@ -23,7 +23,7 @@ namespace KillSafe.CodeFixes
     /// style, when it is missing).
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RawReuseAddressCodeFix)), Shared]
-    public sealed class RawReuseAddressCodeFix : CodeFixProvider
+    public sealed class RawReuseAddressCodeFix : DocumentEditingCodeFix
     {
         public const string EquivalenceKey = "KS3001.SetReuseAddr";
         public const string Title = "Set SO_REUSEADDR before bind";
@@ -31,23 +31,45 @@ namespace KillSafe.CodeFixes
 
         public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RawListenerWithoutReuseAddressAnalyzer.DiagnosticId);
 
-        public override FixAllProvider GetFixAllProvider() =>
-            FixAllProvider.Create((context, document, diagnostics) => FixAsync(document, diagnostics, context.CancellationToken));
+        internal override IReadOnlyList<(string Key, string Title)> Actions { get; } = new[] { (EquivalenceKey, Title) };
 
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        internal override bool CanFix(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, string key, CancellationToken cancellationToken) =>
+            Plan(root, model, diagnostic, cancellationToken) is not null;
+
+        internal override bool Edit(FixSession session, Diagnostic diagnostic)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null || model is null)
-                return;
-            foreach (var diagnostic in context.Diagnostics)
+            if (Plan(session.Root, session.Model, diagnostic, session.CancellationToken) is not { } plan)
+                return false;
+            var model = session.Model;
+            var variable = UniqueName(model, plan.Bind.SpanStart, "reuseAddress", session.Taken);
+            var fd = plan.Fd.WithoutTrivia().ToString();
+            string call;
+            switch (plan.Style)
             {
-                if (Plan(root, model, diagnostic, context.CancellationToken) is null)
-                    continue;
-                context.RegisterCodeFix(
-                    CodeAction.Create(Title, async ct => await FixAsync(context.Document, ImmutableArray.Create(diagnostic), ct).ConfigureAwait(false) ?? context.Document, EquivalenceKey),
-                    diagnostic);
+                case Style.Tmds:
+                    call = $"global::Tmds.Linux.LibC.setsockopt({fd}, global::Tmds.Linux.LibC.SOL_SOCKET, global::Tmds.Linux.LibC.SO_REUSEADDR, &{variable}, sizeof(int));";
+                    break;
+                case Style.ExistingRef:
+                case Style.ExistingPointer:
+                    var value = plan.Style == Style.ExistingRef ? "ref " + variable : "&" + variable;
+                    call = $"{NativeDeclarations.Qualified(plan.Setsockopt!, plan.Bind, model)}({fd}, 1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, {value}, sizeof(int));";
+                    break;
+                default:
+                    var bindDeclaration = plan.BindDeclaration!;
+                    if (session.Taken.Add("setsockopt@" + bindDeclaration.SpanStart))
+                        session.Editor.InsertAfter(bindDeclaration, NativeDeclarations.DeclareLike(bindDeclaration, "setsockopt", "int", "int socket, int level, int optionName, ref int optionValue, int optionLength"));
+                    var owner = model.GetDeclaredSymbol(bindDeclaration, session.CancellationToken)?.ContainingType;
+                    var enclosing = model.GetEnclosingSymbol(plan.Bind.SpanStart, session.CancellationToken)?.ContainingType;
+                    var prefix = owner is null || SymbolEqualityComparer.Default.Equals(owner, enclosing) ? string.Empty : owner.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + ".";
+                    call = $"{prefix}setsockopt({fd}, 1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, ref {variable}, sizeof(int));";
+                    break;
             }
+
+            return StatementInsertion.InsertBefore(session.Editor, plan.Bind, new[]
+            {
+                SyntaxFactory.ParseStatement($"int {variable} = 1;" + System.Environment.NewLine),
+                SyntaxFactory.ParseStatement(call + System.Environment.NewLine).WithAdditionalAnnotations(Simplifier.Annotation),
+            });
         }
 
         private enum Style
@@ -116,54 +138,6 @@ namespace KillSafe.CodeFixes
             node.Ancestors().Any(a => a is UnsafeStatementSyntax
                 || (a is MemberDeclarationSyntax member && member.Modifiers.Any(SyntaxKind.UnsafeKeyword))
                 || (a is LocalFunctionStatementSyntax local && local.Modifiers.Any(SyntaxKind.UnsafeKeyword)));
-
-        private static async Task<Document?> FixAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken cancellationToken)
-        {
-            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-            if (root is null || model is null)
-                return document;
-            var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-            var declared = new HashSet<MethodDeclarationSyntax>();
-            var taken = new HashSet<string>(); // names this run already introduced (the model does not see them)
-            foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
-            {
-                if (Plan(root, model, diagnostic, cancellationToken) is not { } plan)
-                    continue;
-                var variable = UniqueName(model, plan.Bind.SpanStart, "reuseAddress", taken);
-                var fd = plan.Fd.WithoutTrivia().ToString();
-                string call;
-                switch (plan.Style)
-                {
-                    case Style.Tmds:
-                        call = $"global::Tmds.Linux.LibC.setsockopt({fd}, global::Tmds.Linux.LibC.SOL_SOCKET, global::Tmds.Linux.LibC.SO_REUSEADDR, &{variable}, sizeof(int));";
-                        break;
-                    case Style.ExistingRef:
-                    case Style.ExistingPointer:
-                        var target = NativeDeclarations.Qualified(plan.Setsockopt!, plan.Bind, model);
-                        var value = plan.Style == Style.ExistingRef ? "ref " + variable : "&" + variable;
-                        call = $"{target}({fd}, 1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, {value}, sizeof(int));";
-                        break;
-                    default:
-                        var bindDeclaration = plan.BindDeclaration!;
-                        if (declared.Add(bindDeclaration))
-                            editor.InsertAfter(bindDeclaration, NativeDeclarations.DeclareLike(bindDeclaration, "setsockopt", "int", "int socket, int level, int optionName, ref int optionValue, int optionLength"));
-                        var owner = model.GetDeclaredSymbol(bindDeclaration, cancellationToken)?.ContainingType;
-                        var enclosing = model.GetEnclosingSymbol(plan.Bind.SpanStart, cancellationToken)?.ContainingType;
-                        var prefix = owner is null || SymbolEqualityComparer.Default.Equals(owner, enclosing) ? string.Empty : owner.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + ".";
-                        call = $"{prefix}setsockopt({fd}, 1 /* SOL_SOCKET */, 2 /* SO_REUSEADDR */, ref {variable}, sizeof(int));";
-                        break;
-                }
-
-                StatementInsertion.InsertBefore(editor, plan.Bind, new[]
-                {
-                    SyntaxFactory.ParseStatement($"int {variable} = 1;" + System.Environment.NewLine),
-                    SyntaxFactory.ParseStatement(call + System.Environment.NewLine).WithAdditionalAnnotations(Simplifier.Annotation),
-                });
-            }
-
-            return editor.GetChangedDocument();
-        }
 
         private static string UniqueName(SemanticModel model, int position, string name, HashSet<string> taken)
         {

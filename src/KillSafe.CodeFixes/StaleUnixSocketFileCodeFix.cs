@@ -20,31 +20,25 @@ namespace KillSafe.CodeFixes
     /// deletes only a socket file nobody listens on (never a regular file, never a live listener's path).
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(StaleUnixSocketFileCodeFix)), Shared]
-    public sealed class StaleUnixSocketFileCodeFix : CodeFixProvider
+    public sealed class StaleUnixSocketFileCodeFix : DocumentEditingCodeFix
     {
         public const string EquivalenceKey = "KS2001.RemoveStaleSocketFile";
         public const string Title = "Remove a stale socket file before binding (only a socket file nobody listens on)";
 
         public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(StaleUnixSocketFileAnalyzer.DiagnosticId);
 
-        public override FixAllProvider GetFixAllProvider() =>
-            FixAllProvider.Create((context, document, diagnostics) => FixDocumentAsync(document, diagnostics, context.CancellationToken));
+        internal override IReadOnlyList<(string Key, string Title)> Actions { get; } = new[] { (EquivalenceKey, Title) };
 
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-        {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null || model is null || !StaleSocketHelper.IsAvailable(root))
-                return;
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                if (PlanFor(root, model, diagnostic, context.CancellationToken) is null)
-                    continue;
-                context.RegisterCodeFix(
-                    CodeAction.Create(Title, async ct => await FixDocumentAsync(context.Document, ImmutableArray.Create(diagnostic), ct).ConfigureAwait(false) ?? context.Document, EquivalenceKey),
-                    diagnostic);
-            }
-        }
+        internal override bool IsAvailable(SyntaxNode root) => StaleSocketHelper.IsAvailable(root);
+
+        internal override bool CanFix(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, string key, CancellationToken cancellationToken) =>
+            PlanFor(root, model, diagnostic, cancellationToken) is not null;
+
+        internal override bool Edit(FixSession session, Diagnostic diagnostic) =>
+            PlanFor(session.Root, session.Model, diagnostic, session.CancellationToken) is { } plan
+            && StatementInsertion.InsertBefore(session.Editor, plan.Bind, new[] { StaleSocketHelper.Call(plan.Path.WithoutTrivia()) });
+
+        internal override SyntaxNode Complete(FixSession session, SyntaxNode changedRoot) => StaleSocketHelper.EnsureDeclared(changedRoot);
 
         /// <summary>The bind expression and the path expression to repeat before it, or null when the fix does not apply.</summary>
         private static (InvocationExpressionSyntax Bind, ExpressionSyntax Path)? PlanFor(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
@@ -59,30 +53,6 @@ namespace KillSafe.CodeFixes
 
             // The path is evaluated once more, before the bind: only repeat what means the same thing there.
             return RepeatableExpression.CanRepeatAt(path, bind.SpanStart, model, cancellationToken) ? (bind, path) : null;
-        }
-
-        private static async Task<Document?> FixDocumentAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken cancellationToken)
-        {
-            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-            if (root is null || model is null || !StaleSocketHelper.IsAvailable(root))
-                return document;
-
-            var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-            bool changed = false;
-            foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
-            {
-                var plan = PlanFor(root, model, diagnostic, cancellationToken);
-                if (plan is null)
-                    continue;
-
-                changed |= StatementInsertion.InsertBefore(editor, plan.Value.Bind, new[] { StaleSocketHelper.Call(plan.Value.Path.WithoutTrivia()) });
-            }
-
-            if (!changed)
-                return document;
-            var newRoot = StaleSocketHelper.EnsureDeclared(editor.GetChangedRoot());
-            return document.WithSyntaxRoot(newRoot);
         }
     }
 }

@@ -20,30 +20,26 @@ namespace KillSafe.CodeFixes
 {
     /// <summary>KS2002 fix: delete the socket file right after the <c>close</c> of the same socket.</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UnlinkAfterCloseCodeFix)), Shared]
-    public sealed class UnlinkAfterCloseCodeFix : CodeFixProvider
+    public sealed class UnlinkAfterCloseCodeFix : DocumentEditingCodeFix
     {
         public const string EquivalenceKey = "KS2002.UnlinkAfterClose";
         public const string Title = "Remove the socket file after closing the socket";
 
         public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(RawUnixSocketNeverUnlinkedAnalyzer.DiagnosticId);
 
-        public override FixAllProvider GetFixAllProvider() =>
-            FixAllProvider.Create((context, document, diagnostics) => FixAsync(document, diagnostics, context.CancellationToken));
+        internal override IReadOnlyList<(string Key, string Title)> Actions { get; } = new[] { (EquivalenceKey, Title) };
 
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        internal override bool CanFix(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, string key, CancellationToken cancellationToken) =>
+            Plan(root, model, diagnostic, cancellationToken) is not null;
+
+        internal override bool Edit(FixSession session, Diagnostic diagnostic)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            var model = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null || model is null)
-                return;
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                if (Plan(root, model, diagnostic, context.CancellationToken) is null)
-                    continue;
-                context.RegisterCodeFix(
-                    CodeAction.Create(Title, async ct => await FixAsync(context.Document, ImmutableArray.Create(diagnostic), ct).ConfigureAwait(false) ?? context.Document, EquivalenceKey),
-                    diagnostic);
-            }
+            // Two binds of one socket share a close: remove after it once.
+            if (Plan(session.Root, session.Model, diagnostic, session.CancellationToken) is not { } plan || !session.Taken.Add("close@" + plan.Close.SpanStart))
+                return false;
+            var delete = SyntaxFactory.ParseStatement("global::System.IO.File.Delete(" + plan.Path.WithoutTrivia() + ");" + System.Environment.NewLine)
+                .WithAdditionalAnnotations(Simplifier.Annotation);
+            return StatementInsertion.InsertAfter(session.Editor, plan.Close, new[] { delete });
         }
 
         private static (InvocationExpressionSyntax Close, ExpressionSyntax Path)? Plan(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, CancellationToken cancellationToken)
@@ -78,26 +74,6 @@ namespace KillSafe.CodeFixes
             }
 
             return null;
-        }
-
-        private static async Task<Document?> FixAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken cancellationToken)
-        {
-            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-            if (root is null || model is null)
-                return document;
-            var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-            var done = new HashSet<InvocationExpressionSyntax>();
-            foreach (var diagnostic in diagnostics.OrderBy(d => d.Location.SourceSpan.Start))
-            {
-                if (Plan(root, model, diagnostic, cancellationToken) is not { } plan || !done.Add(plan.Close))
-                    continue;
-                var delete = SyntaxFactory.ParseStatement("global::System.IO.File.Delete(" + plan.Path.WithoutTrivia() + ");" + System.Environment.NewLine)
-                    .WithAdditionalAnnotations(Simplifier.Annotation);
-                StatementInsertion.InsertAfter(editor, plan.Close, new[] { delete });
-            }
-
-            return editor.GetChangedDocument();
         }
     }
 }

@@ -1,4 +1,6 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Threading;
 using System.Composition;
 using System.Threading.Tasks;
 using KillSafe.Analyzers.Rules;
@@ -13,33 +15,33 @@ namespace KillSafe.CodeFixes
 {
     /// <summary>KS3002 fix: create the socket with ProtocolType.Tcp, which gets .NET's implicit SO_REUSEADDR (FACTS.md).</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UseTcpProtocolCodeFix)), Shared]
-    public sealed class UseTcpProtocolCodeFix : CodeFixProvider
+    public sealed class UseTcpProtocolCodeFix : DocumentEditingCodeFix
     {
         public const string EquivalenceKey = "KS3002.UseTcp";
         public const string Title = "Create the socket with ProtocolType.Tcp (.NET then sets SO_REUSEADDR itself)";
 
         public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(ManagedListenerMissesReuseAddressAnalyzer.DiagnosticId);
 
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+        internal override IReadOnlyList<(string Key, string Title)> Actions { get; } = new[] { (EquivalenceKey, Title) };
 
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        internal override bool CanFix(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, string key, CancellationToken cancellationToken) =>
+            Protocol(root, diagnostic) is not null;
+
+        internal override bool Edit(FixSession session, Diagnostic diagnostic)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null)
-                return;
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                if (!diagnostic.Properties.TryGetValue(ManagedListenerMissesReuseAddressAnalyzer.CanUseTcp, out var can) || can != "true" || diagnostic.AdditionalLocations.Count == 0)
-                    continue;
-                var node = root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true);
-                var protocol = node is ArgumentSyntax argument ? argument.Expression : node as ExpressionSyntax;
-                if (protocol is null)
-                    continue;
-                var tcp = SyntaxFactory.ParseExpression("global::System.Net.Sockets.ProtocolType.Tcp").WithTriviaFrom(protocol).WithAdditionalAnnotations(Simplifier.Annotation);
-                context.RegisterCodeFix(
-                    CodeAction.Create(Title, _ => Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(protocol, tcp))), EquivalenceKey),
-                    diagnostic);
-            }
+            if (Protocol(session.Root, diagnostic) is not { } protocol)
+                return false;
+            var tcp = SyntaxFactory.ParseExpression("global::System.Net.Sockets.ProtocolType.Tcp").WithTriviaFrom(protocol).WithAdditionalAnnotations(Simplifier.Annotation);
+            session.Editor.ReplaceNode(protocol, tcp);
+            return true;
+        }
+
+        private static ExpressionSyntax? Protocol(SyntaxNode root, Diagnostic diagnostic)
+        {
+            if (!diagnostic.Properties.TryGetValue(ManagedListenerMissesReuseAddressAnalyzer.CanUseTcp, out var can) || can != "true" || diagnostic.AdditionalLocations.Count == 0)
+                return null;
+            var node = root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan, getInnermostNodeForTie: true);
+            return node is ArgumentSyntax argument ? argument.Expression : node as ExpressionSyntax;
         }
     }
 }

@@ -23,54 +23,32 @@ namespace KillSafe.CodeFixes
     /// alternatives (named Mutex, lock file, sem_open) behave differently and are a design choice (docs).
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(WindowsOnlyMemberCodeFix)), Shared]
-    public sealed class WindowsOnlyMemberCodeFix : CodeFixProvider
+    public sealed class WindowsOnlyMemberCodeFix : DocumentEditingCodeFix
     {
         public const string EquivalenceKey = "KS1005.SupportedOSPlatform";
         public const string Title = "Mark the method Windows-only ([SupportedOSPlatform(\"windows\")]); callers must then guard it";
 
         public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create(WindowsOnlyNamedObjectAnalyzer.DiagnosticId);
 
-        public override FixAllProvider GetFixAllProvider() =>
-            FixAllProvider.Create((context, document, diagnostics) => FixAsync(document, diagnostics, context.CancellationToken));
+        internal override IReadOnlyList<(string Key, string Title)> Actions { get; } = new[] { (EquivalenceKey, Title) };
 
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        internal override bool CanFix(SyntaxNode root, SemanticModel model, Diagnostic diagnostic, string key, CancellationToken cancellationToken) =>
+            MethodOf(root, diagnostic) is not null;
+
+        internal override bool Edit(FixSession session, Diagnostic diagnostic)
         {
-            var root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            if (root is null)
-                return;
-            foreach (var diagnostic in context.Diagnostics)
-            {
-                if (MethodOf(root, diagnostic) is null)
-                    continue;
-                context.RegisterCodeFix(
-                    CodeAction.Create(Title, async ct => await FixAsync(context.Document, ImmutableArray.Create(diagnostic), ct).ConfigureAwait(false) ?? context.Document, EquivalenceKey),
-                    diagnostic);
-            }
+            if (MethodOf(session.Root, diagnostic) is not { } method || !session.Taken.Add("method@" + method.SpanStart))
+                return false; // one attribute per method, however many calls it has
+            var attribute = SyntaxFactory.AttributeList(SyntaxFactory.SingletonSeparatedList(
+                    SyntaxFactory.Attribute(SyntaxFactory.ParseName("global::System.Runtime.Versioning.SupportedOSPlatform"))
+                        .AddArgumentListArguments(SyntaxFactory.AttributeArgument(SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal("windows"))))))
+                .WithAdditionalAnnotations(Simplifier.Annotation, Formatter.Annotation);
+            session.Editor.AddAttribute(method, attribute);
+            return true;
         }
 
         /// <summary>The method the diagnostic is in (not a lambda or local function: the attribute belongs on the member).</summary>
         private static BaseMethodDeclarationSyntax? MethodOf(SyntaxNode root, Diagnostic diagnostic) =>
             root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<BaseMethodDeclarationSyntax>();
-
-        private static async Task<Document?> FixAsync(Document document, ImmutableArray<Diagnostic> diagnostics, CancellationToken cancellationToken)
-        {
-            var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-            if (root is null)
-                return document;
-            var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-            var done = new HashSet<BaseMethodDeclarationSyntax>();
-            foreach (var diagnostic in diagnostics)
-            {
-                if (MethodOf(root, diagnostic) is not { } method || !done.Add(method))
-                    continue;
-                var attribute = SyntaxFactory.AttributeList(SyntaxFactory.SingletonSeparatedList(
-                        SyntaxFactory.Attribute(SyntaxFactory.ParseName("global::System.Runtime.Versioning.SupportedOSPlatform"))
-                            .AddArgumentListArguments(SyntaxFactory.AttributeArgument(SyntaxFactory.LiteralExpression(SyntaxKind.StringLiteralExpression, SyntaxFactory.Literal("windows"))))))
-                    .WithAdditionalAnnotations(Simplifier.Annotation, Formatter.Annotation);
-                editor.AddAttribute(method, attribute);
-            }
-
-            return editor.GetChangedDocument();
-        }
     }
 }
