@@ -49,6 +49,32 @@ public sealed class PackageTests
         Assert.NotNull(zip.GetEntry("README.md"));
     }
 
+    [Theory]
+    [InlineData("recommended")]
+    [InlineData("strict")]
+    public void Severity_presets_name_every_rule_with_the_intended_severity(string preset)
+    {
+        using var zip = ZipFile.OpenRead(_package.PackagePath);
+        using var reader = new StreamReader(zip.GetEntry($"presets/killsafe.{preset}.globalconfig")!.Open());
+        var lines = reader.ReadToEnd().Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("dotnet_diagnostic.", StringComparison.Ordinal)).ToList();
+        Assert.NotNull(zip.GetEntry("build/KillSafe.Analyzers.props"));
+        var descriptors = typeof(StaleUnixSocketFileAnalyzer).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && typeof(Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer).IsAssignableFrom(t))
+            .SelectMany(t => ((Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer)Activator.CreateInstance(t)!).SupportedDiagnostics)
+            .OrderBy(d => d.Id, StringComparer.Ordinal)
+            .ToList();
+        var expected = descriptors.Select(d => $"dotnet_diagnostic.{d.Id}.severity = {(preset == "strict" ? "error" : Default(d))}");
+        Assert.Equal(expected, lines);
+
+        static string Default(Microsoft.CodeAnalysis.DiagnosticDescriptor d) => !d.IsEnabledByDefault ? "none" : d.DefaultSeverity switch
+        {
+            Microsoft.CodeAnalysis.DiagnosticSeverity.Error => "error",
+            Microsoft.CodeAnalysis.DiagnosticSeverity.Warning => "warning",
+            Microsoft.CodeAnalysis.DiagnosticSeverity.Info => "suggestion",
+            _ => "silent",
+        };
+    }
+
     [Fact]
     public void Help_links_resolve_to_the_rule_pages_in_docs()
     {

@@ -77,6 +77,48 @@ public sealed class SampleBuildTests : IDisposable
     }
 
     [Fact]
+    public void Build_fails_with_the_strict_preset_shipped_in_the_package()
+    {
+        var (exitCode, output) = Build("-p:KillSafeAnalysisMode=strict");
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(output.Split('\n'), l => l.Contains(Location, StringComparison.Ordinal) && l.Contains("error KS2001", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Sarif_from_the_build_carries_the_result_the_rule_metadata_and_the_help_link()
+    {
+        var sarif = Path.Combine(_scratch.Path, "build.sarif");
+        // %2C: a plain comma would split the -p value into two properties.
+        var (exitCode, output) = Build($"-p:ErrorLog={sarif}%2Cversion=2.1");
+        Assert.True(exitCode == 0, output);
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(sarif));
+        var run = json.RootElement.GetProperty("runs")[0];
+        var result = Assert.Single(run.GetProperty("results").EnumerateArray(), r => r.GetProperty("ruleId").GetString() == "KS2001");
+        // SARIF 2.1 leaves "level" out when it is "warning", its default.
+        Assert.Equal("warning", result.TryGetProperty("level", out var level) ? level.GetString() : "warning");
+        var location = result.GetProperty("locations")[0].GetProperty("physicalLocation");
+        Assert.EndsWith("/Program.cs", location.GetProperty("artifactLocation").GetProperty("uri").GetString());
+        Assert.Equal(_bindLine, location.GetProperty("region").GetProperty("startLine").GetInt32());
+        var rule = Assert.Single(run.GetProperty("tool").GetProperty("driver").GetProperty("rules").EnumerateArray(), r => r.GetProperty("id").GetString() == "KS2001");
+        Assert.Equal(KillSafe.Analyzers.Rules.RuleDescriptors.HelpLink("KS2001"), rule.GetProperty("helpUri").GetString());
+        Assert.Equal(KillSafe.Analyzers.Rules.StaleUnixSocketFileAnalyzer.Rule.Title.ToString(), rule.GetProperty("shortDescription").GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public void Dotnet_format_applies_the_code_fix_from_the_command_line()
+    {
+        var (restore, restoreOutput) = DotnetCli.Run(_project, "restore", "-p:RestorePackagesPath=" + Path.Combine(_scratch.Path, "packages"));
+        Assert.True(restore == 0, restoreOutput);
+        var (format, formatOutput) = DotnetCli.Run(_project, "format", "analyzers", Path.Combine(_project, "StaleSocketService.csproj"), "--diagnostics", "KS2001", "--severity", "warn", "--no-restore");
+        Assert.True(format == 0, formatOutput);
+        Assert.Contains("StaleUnixSocket.DeleteIfStale(path);", File.ReadAllText(Path.Combine(_project, "Program.cs")));
+
+        var (exitCode, output) = Build("-warnaserror");
+        Assert.True(exitCode == 0, output);
+        Assert.DoesNotContain("KS2001", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Build_is_clean_after_the_code_fix()
     {
         var program = Path.Combine(_project, "Program.cs");

@@ -15,8 +15,9 @@ namespace KillSafe.Analyzers.Tests.Rules
         [Fact]
         public async Task Literal_and_computed_paths_become_abstract_names_with_fix_all()
         {
-            var test = new KillSafeTest<StaleUnixSocketFileAnalyzer, AbstractUnixSocketNameCodeFix>
+            var test = new KillSafeTest<StaleUnixSocketFileAnalyzer, StaleUnixSocketFileCodeFix>
             {
+                CodeActionEquivalenceKey = StaleUnixSocketFileCodeFix.AbstractNameKey,
                 TestCode = @"using System.Net.Sockets;
 
 class Server
@@ -54,7 +55,7 @@ static class Web
     static void Configure(KestrelServerOptions o, string path) { {|#0:o.ListenUnixSocket({|#1:path|})|}; }
 }
 ";
-            var test = new KillSafeTest<StaleUnixSocketFileAnalyzer, AbstractUnixSocketNameCodeFix>(aspNetCore: true) { TestCode = source, FixedCode = source };
+            var test = new KillSafeTest<StaleUnixSocketFileAnalyzer, StaleUnixSocketFileCodeFix>(aspNetCore: true) { TestCode = source, FixedCode = source, CodeActionEquivalenceKey = StaleUnixSocketFileCodeFix.AbstractNameKey };
             test.ExpectedDiagnostics.Add(Expected("KestrelServerOptions.ListenUnixSocket", "path", 0, 1));
             await test.RunAsync(CancellationToken.None);
         }

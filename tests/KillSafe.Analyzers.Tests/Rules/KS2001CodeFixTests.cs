@@ -40,7 +40,8 @@ class Server
 }
 " + Helper, Expected("path"));
 
-        private static KillSafeTest<StaleUnixSocketFileAnalyzer, StaleUnixSocketFileCodeFix> Test(bool aspNetCore = false) => new(aspNetCore);
+        private static KillSafeTest<StaleUnixSocketFileAnalyzer, StaleUnixSocketFileCodeFix> Test(bool aspNetCore = false) =>
+            new(aspNetCore) { CodeActionEquivalenceKey = StaleUnixSocketFileCodeFix.EquivalenceKey };
 
         [Fact]
         public async Task Top_level_statements_get_the_call_and_the_helper_after_them()
