@@ -21,6 +21,8 @@ public static class Program
                           [--no-restart] [--timeout SECONDS] [--ignore-runtime-litter] [--json] [--dir DIR]... -- COMMAND [ARGS]...
                                                                  run COMMAND, signal it when ready, report what it left
                                                                  and whether what it held can be taken again at once
+          killsafe review --sarif FILE [--sarif FILE]... --base REF [--format github|markdown|json] [--repo DIR]
+                                                                 the build's KillSafe findings on the lines a change touches
         """;
 
     private static readonly JsonSerializerOptions Json = new()
@@ -47,7 +49,8 @@ public static class Program
                 "scan" => Scan(options),
                 "sweep" => Sweep(options),
                 "verify" => await VerifyAsync(options).ConfigureAwait(false),
-                _ => throw new UsageException($"unknown command '{command}' (scan, sweep, verify)"),
+                "review" => Review.Run(options.Sarif, options.Base, options.Format ?? "github", options.Repository ?? Directory.GetCurrentDirectory()),
+                _ => throw new UsageException($"unknown command '{command}' (scan, sweep, verify, review)"),
             };
         }
         catch (UsageException e)
@@ -176,6 +179,14 @@ internal sealed class Options
 
     public List<string> Command { get; } = new();
 
+    public List<string> Sarif { get; } = new();
+
+    public string? Base { get; private set; }
+
+    public string? Format { get; private set; }
+
+    public string? Repository { get; private set; }
+
     public static Options Parse(string[] args, bool allowCommand)
     {
         var options = new Options();
@@ -191,6 +202,10 @@ internal sealed class Options
                 case "--restart": options.Restart = true; break;
                 case "--ignore-runtime-litter": options.Diff.IgnoreRuntimeLitter = true; break;
                 case "--dir": directories.Add(Path.GetFullPath(Value())); break;
+                case "--sarif": options.Sarif.Add(Path.GetFullPath(Value())); break;
+                case "--base": options.Base = Value(); break;
+                case "--format": options.Format = Value(); break;
+                case "--repo": options.Repository = Path.GetFullPath(Value()); break;
                 case "--signal": options.Signal = ParseSignal(Value()); break;
                 case "--ready-line": options.SetReady(new Readiness.Line(Value())); break;
                 case "--ready-file": options.SetReady(new Readiness.FileExists(Path.GetFullPath(Value()))); break;
