@@ -43,6 +43,10 @@ namespace KillSafe.Analyzers.Flow
 
         public IdentityResolver Resolver => _resolver;
 
+        /// <summary>A P/Invoke (extern, or a LibraryImport partial without a body in source): native code, never a C# helper.</summary>
+        private static bool IsNativeDeclaration(IMethodSymbol method) =>
+            method.IsExtern || (method.IsPartialDefinition && method.PartialImplementationPart is null);
+
         /// <summary>Identities acted on by operations under <paramref name="root"/> that start in [<paramref name="from"/>, <paramref name="before"/>).</summary>
         public void Collect(IOperation root, int before, List<ResourceIdentity> into, int from = 0) => Collect(root, from, before, into, 0);
 
@@ -62,8 +66,8 @@ namespace KillSafe.Analyzers.Flow
                     continue;
                 }
 
-                if (method.DeclaringSyntaxReferences.IsEmpty)
-                    continue; // metadata: only catalog rows count
+                if (method.DeclaringSyntaxReferences.IsEmpty || IsNativeDeclaration(method))
+                    continue; // metadata, or a P/Invoke the catalog does not list: only catalog rows count
 
                 var removed = depth < MaxHelperDepth ? HelperRemovals(method.OriginalDefinition, depth + 1) : null;
                 if (removed is null)

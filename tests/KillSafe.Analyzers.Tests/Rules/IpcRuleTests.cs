@@ -68,6 +68,17 @@ class Store : IDisposable
 }");
 
         [Fact]
+        public Task KS1001_a_later_call_to_another_PInvoke_is_not_a_possible_removal() => KS1001.AnalyzerAsync(SysVNative + @"
+class Store
+{
+    static void M(string[] args)
+    {
+        int id = {|#0:Native.shmget(0, 4096, 0x380)|};
+        Native.semget(int.Parse(args[0]), 1, 0); // native code with an unknown argument: not a helper that might remove
+    }
+}", KS1001.Diagnostic(SysVObjectNeverRemovedAnalyzer.Rule).WithLocation(0).WithArguments("shared memory segment", "shmget", "shmctl(IPC_RMID)"));
+
+        [Fact]
         public Task KS1001_a_removal_with_another_command_does_not_count() => KS1001.AnalyzerAsync(SysVNative + @"
 static class Ctl { [DllImport(""libc"")] public static extern int shmctl(int id, int command, IntPtr buffer); }
 class Store
