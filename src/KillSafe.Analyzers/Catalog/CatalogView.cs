@@ -18,6 +18,7 @@ namespace KillSafe.Analyzers.Catalog
         private readonly ImmutableHashSet<INamedTypeSymbol> _bindingTypes;
         private readonly INamedTypeSymbol? _libraryImportAttribute;
         private readonly ImmutableArray<(INamedTypeSymbol Type, string Member)> _encoders;
+        private readonly ImmutableHashSet<string> _managedNames;
 
         private CatalogView(
             Compilation compilation,
@@ -30,6 +31,7 @@ namespace KillSafe.Analyzers.Catalog
             _native = native;
             _bindingTypes = bindingTypes;
             _libraryImportAttribute = compilation.GetTypeByMetadataName("System.Runtime.InteropServices.LibraryImportAttribute");
+            _managedNames = managed.Values.SelectMany(rows => rows).Select(r => r.Name).ToImmutableHashSet(StringComparer.Ordinal);
             _encoders = ResourceCatalog.PathEncoders
                 .Select(e => (Type: compilation.GetTypeByMetadataName(e.Type), e.Member))
                 .Where(e => e.Type is not null)
@@ -88,13 +90,46 @@ namespace KillSafe.Analyzers.Catalog
                         SymbolFilter.Member);
             }
 
-            return anyCreator ? new CatalogView(compilation, managed, native.ToImmutable(), bindingTypes) : null;
+            if (!anyCreator || !SourceMentionsAny(compilation, kinds))
+                return null;
+            return new CatalogView(compilation, managed, native.ToImmutable(), bindingTypes);
+        }
+
+        // One scan of the source text per compilation, shared by every rule (the words of all kinds at once).
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, ImmutableHashSet<string>> MentionedWords = new();
+
+        private static bool SourceMentionsAny(Compilation compilation, IReadOnlyCollection<ResourceKind> kinds)
+        {
+            var mentioned = MentionedWords.GetValue(compilation, c =>
+            {
+                var words = ResourceCatalog.AnchorWords.Values.SelectMany(w => w).Distinct().ToList();
+                var found = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
+                foreach (var tree in c.SyntaxTrees)
+                {
+                    var text = tree.GetText().ToString();
+                    foreach (var word in words)
+                    {
+                        if (!found.Contains(word) && text.IndexOf(word, StringComparison.Ordinal) >= 0)
+                            found.Add(word);
+                    }
+
+                    if (found.Count == words.Count)
+                        break;
+                }
+
+                return found.ToImmutable();
+            });
+            return kinds.Any(k => !ResourceCatalog.AnchorWords.TryGetValue(k, out var words) || words.Any(mentioned.Contains));
         }
 
         /// <summary>The catalog row that <paramref name="method"/> is, or null.</summary>
         public ApiEntry? Match(IMethodSymbol method)
         {
             method = method.ReducedFrom ?? method;
+            // Fast path, taken for almost every call in a program: a name no row has, and no native declaration.
+            var simpleName = method.MethodKind == MethodKind.Constructor ? ".ctor" : method.AssociatedSymbol?.Name ?? method.Name;
+            if (!_managedNames.Contains(simpleName) && !MayBeNative(method))
+                return null;
             // An override (NetworkStream.Read, StreamReader.ReadLine) is the row of the method it overrides.
             for (var candidate = method; candidate is not null; candidate = candidate.OverriddenMethod)
             {
@@ -134,6 +169,11 @@ namespace KillSafe.Analyzers.Catalog
             var field = type?.GetMembers(member).OfType<IFieldSymbol>().FirstOrDefault();
             return field is { HasConstantValue: true } ? System.Convert.ToInt64(field.ConstantValue, System.Globalization.CultureInfo.InvariantCulture) : null;
         }
+
+        /// <summary>A P/Invoke (extern, or a LibraryImport partial) or a method of a binding library: worth the attribute look-up.</summary>
+        private bool MayBeNative(IMethodSymbol method) =>
+            !_native.IsEmpty && method.IsStatic
+            && (method.IsExtern || method.IsPartialDefinition || (method.ContainingType is { } type && _bindingTypes.Contains(type)));
 
         /// <summary>True when <paramref name="type"/> is a binding library type (Tmds.Linux.LibC, ...).</summary>
         public bool IsBindingType(INamedTypeSymbol? type) => type is not null && _bindingTypes.Contains(type);

@@ -151,6 +151,24 @@ namespace KillSafe.Analyzers.Catalog
             new SocketOptionRow("SO_LINGER", nativeLevel: 1, nativeName: 13, managedLevel: "Socket", managedName: "Linger"),
             new SocketOptionRow("SO_KEEPALIVE", nativeLevel: 1, nativeName: 9, managedLevel: "Socket", managedName: "KeepAlive"));
 
+        /// <summary>
+        /// Words that source code must contain somewhere for a kind's APIs to be used at all: a type, an entry
+        /// point (also in a DllImport EntryPoint string), a path. A compilation without any of them makes the
+        /// rule register nothing (framework types are always referenced, so their presence proves nothing).
+        /// </summary>
+        public static readonly ImmutableDictionary<ResourceKind, ImmutableArray<string>> AnchorWords = new System.Collections.Generic.Dictionary<ResourceKind, ImmutableArray<string>>
+        {
+            [ResourceKind.UnixSocketFile] = ImmutableArray.Create("UnixDomainSocketEndPoint", "ListenUnixSocket", "sockaddr_un", "sun_path"),
+            [ResourceKind.ListeningSocket] = ImmutableArray.Create("Socket", "bind", "Listener", "accept", "setsockopt", "Linger"),
+            [ResourceKind.SysVSharedMemory] = ImmutableArray.Create("shmget"),
+            [ResourceKind.SysVSemaphore] = ImmutableArray.Create("semget"),
+            [ResourceKind.SysVMessageQueue] = ImmutableArray.Create("msgget"),
+            [ResourceKind.PosixSemaphore] = ImmutableArray.Create("sem_open"),
+            [ResourceKind.PosixSharedMemory] = ImmutableArray.Create("shm_open", "/dev/shm"),
+            [ResourceKind.PosixMessageQueue] = ImmutableArray.Create("mq_open"),
+            [ResourceKind.WindowsOnlyNamedObject] = ImmutableArray.Create("Semaphore", "EventWaitHandle", "MemoryMappedFile"),
+        }.ToImmutableDictionary();
+
         /// <summary>A flags argument of type FileMode creates the file for these members (the others only open it).</summary>
         public const string CreatingFileModes = "System.IO.FileMode:CreateNew,Create,OpenOrCreate,Append";
 
