@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using KillSafe.Analyzers.Catalog;
 using Microsoft.CodeAnalysis;
@@ -21,6 +22,7 @@ namespace KillSafe.Analyzers.Flow
         private readonly IdentityResolver _resolver;
         private readonly Func<IInvocationOperation, ApiEntry, bool> _isAction;
         private readonly bool _unseenHelpersMayAct;
+        private readonly ImmutableHashSet<string> _configuredHelpers;
         private readonly Dictionary<IMethodSymbol, List<ResourceIdentity>?> _helpers = new Dictionary<IMethodSymbol, List<ResourceIdentity>?>(SymbolEqualityComparer.Default);
         private readonly HashSet<IMethodSymbol> _inProgress = new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
 
@@ -30,16 +32,18 @@ namespace KillSafe.Analyzers.Flow
         /// True (the default) when a helper whose body cannot be seen counts as acting on its arguments: right
         /// when the action keeps a rule quiet, wrong when the action is what makes a rule speak.
         /// </param>
-        public ActionFinder(IdentityResolver resolver, Func<IInvocationOperation, ApiEntry, bool> isAction, bool unseenHelpersMayAct = true)
+        /// <param name="configuredHelpers">Documentation-comment IDs of the user's own helpers that act on their arguments (CleanupConfiguration).</param>
+        public ActionFinder(IdentityResolver resolver, Func<IInvocationOperation, ApiEntry, bool> isAction, bool unseenHelpersMayAct = true, ImmutableHashSet<string>? configuredHelpers = null)
         {
             _resolver = resolver;
             _isAction = isAction;
             _unseenHelpersMayAct = unseenHelpersMayAct;
+            _configuredHelpers = configuredHelpers ?? ImmutableHashSet<string>.Empty;
         }
 
         /// <summary>Removals (catalog <see cref="ApiRole.Remove"/> rows) of resources of <paramref name="kind"/>.</summary>
-        public static ActionFinder Removals(IdentityResolver resolver, ResourceKind kind) =>
-            new ActionFinder(resolver, (_, row) => row.Role == ApiRole.Remove && row.Kind == kind);
+        public static ActionFinder Removals(IdentityResolver resolver, ResourceKind kind, ImmutableHashSet<string>? configuredHelpers = null) =>
+            new ActionFinder(resolver, (_, row) => row.Role == ApiRole.Remove && row.Kind == kind, configuredHelpers: configuredHelpers);
 
         public IdentityResolver Resolver => _resolver;
 
@@ -58,6 +62,16 @@ namespace KillSafe.Analyzers.Flow
                     continue;
                 _resolver.CancellationToken.ThrowIfCancellationRequested();
                 var method = invocation.TargetMethod;
+                if (CleanupConfiguration.IsCleanup(method, _configuredHelpers))
+                {
+                    // The user declared this helper a cleanup: it acts on whatever it is given.
+                    foreach (var argument in invocation.Arguments)
+                        into.Add(_resolver.Resolve(argument.Value));
+                    if (invocation.Instance is not null)
+                        into.Add(_resolver.Resolve(invocation.Instance));
+                    continue;
+                }
+
                 var row = _resolver.Catalog.Match(method);
                 if (row is not null)
                 {

@@ -13,22 +13,23 @@ namespace KillSafe.Analyzers.Flow
     internal static class KernelObjectRule
     {
         /// <summary>Registers the analysis of creations of <paramref name="kinds"/>, reported with <paramref name="report"/>.</summary>
-        public static void Register(AnalysisContext context, ResourceKind[] kinds, System.Action<OperationAnalysisContext, KernelObjectCreation> report)
+        public static void Register(AnalysisContext context, string ruleId, ResourceKind[] kinds, System.Action<OperationAnalysisContext, KernelObjectCreation> report)
         {
             context.RegisterCompilationStartAction(start =>
             {
                 var catalog = CatalogView.Create(start.Compilation, kinds);
                 if (catalog is null)
                     return;
-                start.RegisterOperationAction(c => Analyze(c, catalog, report), OperationKind.Invocation, OperationKind.ObjectCreation);
+                var cleanup = CleanupConfiguration.Read(start.Options, ruleId);
+                start.RegisterOperationAction(c => Analyze(c, catalog, cleanup, report), OperationKind.Invocation, OperationKind.ObjectCreation);
             });
         }
 
         /// <summary>Removals (catalog Remove rows with their IPC_RMID command, when they have one) of <paramref name="kind"/>.</summary>
-        public static ActionFinder Removals(IdentityResolver resolver, ResourceKind kind) =>
-            new ActionFinder(resolver, (call, row) => row.Role == ApiRole.Remove && row.Kind == kind && KernelObjectCreation.HasRequiredFlag(row, call.Arguments, resolver.Catalog));
+        public static ActionFinder Removals(IdentityResolver resolver, ResourceKind kind, System.Collections.Immutable.ImmutableHashSet<string>? configuredHelpers = null) =>
+            new ActionFinder(resolver, (call, row) => row.Role == ApiRole.Remove && row.Kind == kind && KernelObjectCreation.HasRequiredFlag(row, call.Arguments, resolver.Catalog), configuredHelpers: configuredHelpers);
 
-        private static void Analyze(OperationAnalysisContext context, CatalogView catalog, System.Action<OperationAnalysisContext, KernelObjectCreation> report)
+        private static void Analyze(OperationAnalysisContext context, CatalogView catalog, System.Collections.Immutable.ImmutableHashSet<string> cleanup, System.Action<OperationAnalysisContext, KernelObjectCreation> report)
         {
             var operation = context.Operation;
             if (operation.SemanticModel is not { } model)
@@ -45,7 +46,7 @@ namespace KillSafe.Analyzers.Flow
             var created = KernelObjectCreation.TryCreate(operation, resolver);
             if (created is null || created.Identities.Count == 0)
                 return; // not a creation, or an object whose identity cannot be followed: prefer silence
-            var removed = Precedence.ActionsAfter(operation, context.ContainingSymbol, Removals(resolver, created.Kind));
+            var removed = Precedence.ActionsAfter(operation, context.ContainingSymbol, Removals(resolver, created.Kind, cleanup));
             if (removed.Any(r => r.IsUnknown || created.Identities.Contains(r)))
                 return;
             report(context, created);

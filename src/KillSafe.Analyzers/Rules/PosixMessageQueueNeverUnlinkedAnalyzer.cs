@@ -30,7 +30,7 @@ namespace KillSafe.Analyzers.Rules
         {
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.EnableConcurrentExecution();
-            KernelObjectRule.Register(context, new[] { ResourceKind.PosixMessageQueue }, (c, created) =>
+            KernelObjectRule.Register(context, DiagnosticId, new[] { ResourceKind.PosixMessageQueue }, (c, created) =>
                 c.ReportDiagnostic(Diagnostic.Create(Rule, created.Operation.Syntax.GetLocation(), created.Display, KernelObjectRule.ApiName(created))));
         }
     }

@@ -37,11 +37,12 @@ namespace KillSafe.Analyzers.Rules
                 var catalog = CatalogView.Create(start.Compilation, ResourceKind.UnixSocketFile);
                 if (catalog is null)
                     return;
-                start.RegisterOperationAction(c => Analyze(c, catalog), OperationKind.Invocation);
+                var cleanup = CleanupConfiguration.Read(start.Options, DiagnosticId);
+                start.RegisterOperationAction(c => Analyze(c, catalog, cleanup), OperationKind.Invocation);
             });
         }
 
-        private static void Analyze(OperationAnalysisContext context, CatalogView catalog)
+        private static void Analyze(OperationAnalysisContext context, CatalogView catalog, ImmutableHashSet<string> cleanup)
         {
             var call = (IInvocationOperation)context.Operation;
             if (catalog.Match(call.TargetMethod) is not { Kind: ResourceKind.UnixSocketFile, Role: ApiRole.Create, Shape: ApiShape.Native } || call.SemanticModel is not { } model)
@@ -50,7 +51,7 @@ namespace KillSafe.Analyzers.Rules
             var binding = UnixSocketBinding.TryCreate(call, resolver);
             if (binding is null || binding.Path.IsUnknown)
                 return;
-            var removed = Precedence.ActionsAfter(call, context.ContainingSymbol, ActionFinder.Removals(resolver, ResourceKind.UnixSocketFile));
+            var removed = Precedence.ActionsAfter(call, context.ContainingSymbol, ActionFinder.Removals(resolver, ResourceKind.UnixSocketFile, cleanup));
             if (removed.Any(r => r.IsUnknown || r.Equals(binding.Path)))
                 return;
             var additional = binding.PathExpression is null ? ImmutableArray<Location>.Empty : ImmutableArray.Create(binding.PathExpression.Syntax.GetLocation());

@@ -47,11 +47,12 @@ namespace KillSafe.Analyzers.Rules
                 var catalog = CatalogView.Create(start.Compilation, ResourceKind.UnixSocketFile);
                 if (catalog is null)
                     return; // nothing in this compilation can bind a Unix socket path
-                start.RegisterOperationAction(c => AnalyzeInvocation(c, catalog), OperationKind.Invocation);
+                var cleanup = CleanupConfiguration.Read(start.Options, DiagnosticId);
+                start.RegisterOperationAction(c => AnalyzeInvocation(c, catalog, cleanup), OperationKind.Invocation);
             });
         }
 
-        private static void AnalyzeInvocation(OperationAnalysisContext context, CatalogView catalog)
+        private static void AnalyzeInvocation(OperationAnalysisContext context, CatalogView catalog, ImmutableHashSet<string> cleanup)
         {
             var call = (IInvocationOperation)context.Operation;
             if (catalog.Match(call.TargetMethod) is not { Kind: ResourceKind.UnixSocketFile, Role: ApiRole.Create })
@@ -65,7 +66,7 @@ namespace KillSafe.Analyzers.Rules
             if (binding is null)
                 return;
 
-            var removed = Precedence.ActionsBefore(call, context.ContainingSymbol, ActionFinder.Removals(resolver, ResourceKind.UnixSocketFile));
+            var removed = Precedence.ActionsBefore(call, context.ContainingSymbol, ActionFinder.Removals(resolver, ResourceKind.UnixSocketFile, cleanup));
             if (removed.Any(r => r.IsUnknown || r.Equals(binding.Path) || binding.Path.IsUnknown))
                 return; // removed first, or identity cannot be decided: prefer silence
 

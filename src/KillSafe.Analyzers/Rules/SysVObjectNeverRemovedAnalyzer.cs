@@ -30,7 +30,7 @@ namespace KillSafe.Analyzers.Rules
         {
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.EnableConcurrentExecution();
-            KernelObjectRule.Register(context, new[] { ResourceKind.SysVSharedMemory, ResourceKind.SysVSemaphore, ResourceKind.SysVMessageQueue }, (c, created) =>
+            KernelObjectRule.Register(context, DiagnosticId, new[] { ResourceKind.SysVSharedMemory, ResourceKind.SysVSemaphore, ResourceKind.SysVMessageQueue }, (c, created) =>
             {
                 var (what, removal) = created.Kind switch
                 {
