@@ -9,6 +9,9 @@ public enum KillSignal
     /// <summary>SIGINT: Ctrl+C.</summary>
     Int = 2,
 
+    /// <summary>SIGQUIT: Ctrl+\.</summary>
+    Quit = 3,
+
     /// <summary>SIGKILL: cannot be caught; nothing in the process runs.</summary>
     Kill = 9,
 

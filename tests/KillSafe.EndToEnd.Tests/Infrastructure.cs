@@ -93,9 +93,12 @@ public static class InMemoryProgram
             new CSharpCompilationOptions(OutputKind.ConsoleApplication, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
 
     /// <summary>Emits <paramref name="source"/> as <paramref name="name"/>.dll into <paramref name="directory"/>; throws on any compiler error.</summary>
-    public static string Build(string source, string name, string directory)
+    /// <param name="aspNetCore">Compile against ASP.NET Core too (the Generic Host) and run on its shared framework.</param>
+    public static string Build(string source, string name, string directory, bool aspNetCore = false)
     {
         var compilation = Compilation(source, name);
+        if (aspNetCore)
+            compilation = compilation.AddReferences(TestReferences.AspNetCore);
         var dll = Path.Combine(directory, name + ".dll");
         var result = compilation.Emit(dll);
         if (!result.Success)
@@ -105,9 +108,10 @@ public static class InMemoryProgram
         var tmdsCopy = Path.Combine(directory, Path.GetFileName(tmds));
         if (!File.Exists(tmdsCopy))
             File.Copy(tmds, tmdsCopy);
+        var framework = aspNetCore ? "Microsoft.AspNetCore.App" : "Microsoft.NETCore.App"; // ASP.NET Core brings NETCore.App along
         File.WriteAllText(
             Path.Combine(directory, name + ".runtimeconfig.json"),
-            "{\"runtimeOptions\":{\"tfm\":\"" + TestReferences.TargetFramework + "\",\"framework\":{\"name\":\"Microsoft.NETCore.App\",\"version\":\"" + Environment.Version + "\"}}}");
+            "{\"runtimeOptions\":{\"tfm\":\"" + TestReferences.TargetFramework + "\",\"framework\":{\"name\":\"" + framework + "\",\"version\":\"" + Environment.Version + "\"}}}");
         return dll;
     }
 
