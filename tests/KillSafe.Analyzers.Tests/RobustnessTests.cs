@@ -75,6 +75,7 @@ class Server : IDisposable
         File.WriteAllText(""/dev/shm/state"", ""x"");
         mq_open(""/q"", 0x42, 0x180, IntPtr.Zero);
         new System.Threading.Semaphore(0, 1, ""named"");
+        System.Runtime.InteropServices.PosixSignalRegistration.Create((System.Runtime.InteropServices.PosixSignal)9, c => { });
     }
     public void Dispose() => _socket.Dispose();
 }

@@ -70,7 +70,7 @@ namespace KillSafe.Analyzers.Catalog
                 if (!managed.TryGetValue(type, out var list))
                     managed[type] = list = new List<ApiEntry>();
                 list.Add(entry);
-                anyCreator |= entry.Role == ApiRole.Create;
+                anyCreator |= IsStartingPoint(entry.Role);
             }
 
             var bindingTypes = ResourceCatalog.NativeBindingTypes
@@ -79,7 +79,7 @@ namespace KillSafe.Analyzers.Catalog
                 .Select(t => t!)
                 .ToImmutableHashSet<INamedTypeSymbol>(SymbolEqualityComparer.Default);
 
-            var nativeCreators = native.Where(e => e.Role == ApiRole.Create).Select(e => e.Name).ToArray();
+            var nativeCreators = native.Where(e => IsStartingPoint(e.Role)).Select(e => e.Name).ToArray();
             if (!anyCreator && nativeCreators.Length > 0)
             {
                 // A P/Invoke declaration is usually named after its entry point; the declaration table
@@ -94,6 +94,9 @@ namespace KillSafe.Analyzers.Catalog
                 return null;
             return new CatalogView(compilation, managed, native.ToImmutable(), bindingTypes);
         }
+
+        /// <summary>The roles a rule starts its analysis from: without any of them in reach, it has nothing to do.</summary>
+        private static bool IsStartingPoint(ApiRole role) => role is ApiRole.Create or ApiRole.HandleSignal or ApiRole.Accept;
 
         // One scan of the source text per compilation, shared by every rule (the words of all kinds at once).
         private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, ImmutableHashSet<string>> MentionedWords = new();

@@ -46,6 +46,9 @@ namespace KillSafe.Analyzers.Catalog
             ["O_CREAT"] = 0x40,
             ["O_EXCL"] = 0x80,
             ["O_RDWR"] = 0x2,
+            // signal(7) on x86-64 and arm64: the two signals that cannot be caught, blocked or ignored.
+            ["SIGKILL"] = 9,
+            ["SIGSTOP"] = 19,
         }.ToImmutableDictionary();
 
         public static readonly ImmutableArray<ApiEntry> Entries = ImmutableArray.Create(
@@ -86,6 +89,13 @@ namespace KillSafe.Analyzers.Catalog
             new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Create, ApiShape.Managed, ".ctor", "System.IO.FileStream", 0, flagsArgument: 1, requiredFlag: CreatingFileModes),
             new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.File", 0, parameterCount: 1),
             new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Remove, ApiShape.Native, "unlink", null, 0, parameterCount: 1),
+
+            // --- Signal handlers (KS4003); the identity argument is the signal number.
+            new ApiEntry(ResourceKind.ProcessSignal, ApiRole.HandleSignal, ApiShape.Managed, "Create", "System.Runtime.InteropServices.PosixSignalRegistration", 0),
+            new ApiEntry(ResourceKind.ProcessSignal, ApiRole.HandleSignal, ApiShape.Native, "signal", null, 0),
+            new ApiEntry(ResourceKind.ProcessSignal, ApiRole.HandleSignal, ApiShape.Native, "sigaction", null, 0),
+            new ApiEntry(ResourceKind.ProcessSignal, ApiRole.HandleSignal, ApiShape.Native, "sigset", null, 0),
+            new ApiEntry(ResourceKind.ProcessSignal, ApiRole.HandleSignal, ApiShape.Native, "bsd_signal", null, 0),
 
             // --- Named objects that only Windows supports in .NET (KS1005); the identity argument is the name.
             new ApiEntry(ResourceKind.WindowsOnlyNamedObject, ApiRole.Create, ApiShape.Managed, ".ctor", "System.Threading.Semaphore", 2),
@@ -167,6 +177,7 @@ namespace KillSafe.Analyzers.Catalog
             [ResourceKind.PosixSharedMemory] = ImmutableArray.Create("shm_open", "/dev/shm"),
             [ResourceKind.PosixMessageQueue] = ImmutableArray.Create("mq_open"),
             [ResourceKind.WindowsOnlyNamedObject] = ImmutableArray.Create("Semaphore", "EventWaitHandle", "MemoryMappedFile"),
+            [ResourceKind.ProcessSignal] = ImmutableArray.Create("PosixSignal", "signal", "sigaction", "sigset"),
         }.ToImmutableDictionary();
 
         /// <summary>A flags argument of type FileMode creates the file for these members (the others only open it).</summary>

@@ -33,6 +33,9 @@ namespace KillSafe.Analyzers.Catalog
         /// </summary>
         WindowsOnlyNamedObject,
 
+        /// <summary>A handler for a process signal (PosixSignalRegistration, signal(2), sigaction(2)).</summary>
+        ProcessSignal,
+
         /// <summary>
         /// A TCP socket bound to a local address and port for listening. Not kernel-persistent, but its port
         /// is held after a crash for the TIME_WAIT period (60 s) unless SO_REUSEADDR is set (FACTS.md).
@@ -60,6 +63,9 @@ namespace KillSafe.Analyzers.Catalog
 
         /// <summary>Closes the handle (<c>close(2)</c>).</summary>
         Close,
+
+        /// <summary>Installs a handler for the signal its identity argument names.</summary>
+        HandleSignal,
 
         /// <summary>A check that code runs on a given platform (<c>OperatingSystem.IsWindows()</c>).</summary>
         PlatformGuard,

@@ -94,6 +94,36 @@ public sealed class SignalMeasurementTests : SocketEvidence
         Assert.Equal(expected.Split('|').OrderBy(x => x), ran.OrderBy(x => x));
     }
 
+    [Fact]
+    public async Task KS4003_a_SIGKILL_handler_cannot_be_installed_and_SIGKILL_runs_nothing()
+    {
+        const string program = """
+            using System;
+            using System.Runtime.InteropServices;
+            using System.Threading;
+            try
+            {
+                PosixSignalRegistration.Create((PosixSignal)9, c => Console.WriteLine("ran: SIGKILL handler"));
+                Console.WriteLine("INSTALLED");
+            }
+            catch (Exception e)
+            {
+                Console.WriteLine("REFUSED " + e.GetType().Name + ": " + e.Message);
+            }
+
+            PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => Console.WriteLine("ran: SIGTERM handler"));
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => Console.WriteLine("ran: ProcessExit");
+            Console.WriteLine("READY");
+            Thread.Sleep(Timeout.Infinite);
+            """;
+        Assert.Contains(await AnalyzerRun.DiagnosticsAsync(program, new KillSafe.Analyzers.Rules.UncatchableSignalAnalyzer()), d => d.Id == "KS4003");
+        var child = Run(Build(program, "SigkillHandler"), "wait");
+        await child.WaitForOutputAsync("READY", Timeout);
+        Assert.Equal(128 + 9, await child.KillAsync(KillSignal.Kill, Timeout));
+        Assert.Contains("REFUSED IOException: Invalid argument", child.Output);
+        Assert.DoesNotContain("ran:", child.Output);
+    }
+
     public static TheoryData<string, int, string> HostCases() => new()
     {
         // The Generic Host's console lifetime handles SIGTERM, SIGINT and SIGQUIT itself and shuts down cleanly.
