@@ -83,6 +83,8 @@ public abstract class SocketEvidence : IDisposable
                 await Task.Delay(20);
         });
         await finished.WaitAsync(Timeout);
+        if (server.HasExited)
+            await server.WaitForExitAsync(Timeout); // its last lines arrive after the exit: drain them
         return server.Output;
     }
 }
