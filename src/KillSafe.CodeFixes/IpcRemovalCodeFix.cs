@@ -79,7 +79,7 @@ namespace KillSafe.CodeFixes
             foreach (var entry in session.State)
             {
                 if (entry.Key is ClassDeclarationSyntax owner && entry.Value is List<StatementSyntax> statements)
-                    AddToDispose(session.Editor, owner, statements);
+                    DisposeMethod.Append(session.Editor, owner, statements);
             }
         }
 
@@ -231,30 +231,6 @@ namespace KillSafe.CodeFixes
                 ? string.Empty
                 : nativeType.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat) + ".";
             return new RemovalCall($"{prefix}{entry}({arguments});", (template, NativeDeclarations.DeclareLike(template, entry, "int", parameters)));
-        }
-
-        /// <summary>Appends to <c>Dispose()</c>, or implements <c>IDisposable</c> with a Dispose that removes.</summary>
-        private static void AddToDispose(DocumentEditor editor, ClassDeclarationSyntax owner, List<StatementSyntax> statements)
-        {
-            var dispose = owner.Members.OfType<MethodDeclarationSyntax>().FirstOrDefault(m => m.Identifier.ValueText == "Dispose" && m.ParameterList.Parameters.Count == 0);
-            if (dispose?.Body is { } body)
-            {
-                editor.ReplaceNode(body, body.AddStatements(statements.ToArray()).WithAdditionalAnnotations(Formatter.Annotation));
-                return;
-            }
-
-            if (dispose?.ExpressionBody is { } arrow)
-            {
-                StatementInsertion.InsertAfter(editor, arrow.Expression, statements);
-                return;
-            }
-
-            var method = ((MethodDeclarationSyntax)SyntaxFactory.ParseMemberDeclaration("public void Dispose() { }")!)
-                .WithBody(SyntaxFactory.Block(statements))
-                .WithLeadingTrivia(SyntaxFactory.EndOfLine(System.Environment.NewLine))
-                .WithAdditionalAnnotations(Formatter.Annotation);
-            editor.AddMember(owner, method);
-            editor.AddInterfaceType(owner, SyntaxFactory.ParseTypeName("global::System.IDisposable").WithAdditionalAnnotations(Simplifier.Annotation));
         }
     }
 }

@@ -59,7 +59,8 @@ namespace KillSafe.Analyzers.Flow
         /// What <paramref name="finder"/> finds in code that can run after <paramref name="call"/>: later in the same
         /// body, and in every member of the type other than constructors and initializers (Dispose, Stop, ...).
         /// </summary>
-        public static List<ResourceIdentity> ActionsAfter(IOperation call, ISymbol containing, ActionFinder finder)
+        /// <param name="skipBody">Member bodies to leave out (KS4002 leaves out finalizers and what only they call).</param>
+        public static List<ResourceIdentity> ActionsAfter(IOperation call, ISymbol containing, ActionFinder finder, System.Func<IOperation, bool>? skipBody = null)
         {
             var found = new List<ResourceIdentity>();
             var root = IdentityResolver.Root(call);
@@ -68,7 +69,7 @@ namespace KillSafe.Analyzers.Flow
                 return found;
             foreach (var body in finder.Resolver.TypeBodies(type))
             {
-                if (!IsConstruction(body) && body.Syntax != root.Syntax)
+                if (!IsConstruction(body) && body.Syntax != root.Syntax && skipBody?.Invoke(body) != true)
                     finder.Collect(body, int.MaxValue, found);
             }
 

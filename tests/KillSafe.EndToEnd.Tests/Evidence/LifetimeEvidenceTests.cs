@@ -1,0 +1,103 @@
+using KillSafe.Analyzers.Rules;
+using KillSafe.CodeFixes;
+using KillSafe.Verification;
+using Xunit;
+
+namespace KillSafe.EndToEnd.Tests.Evidence;
+
+/// <summary>
+/// Evidence for the lifetime rules (KS4001, KS4002) with real children and real POSIX shared memory:
+/// the flagged program, ended by SIGTERM, leaves its object in /dev/shm; the program the fix produces
+/// leaves nothing. Names include the test's pid; whatever a failure leaves is swept (dead owners only).
+/// </summary>
+[Collection(IpcEvidenceTests.Serial)]
+public sealed class LifetimeEvidenceTests : SocketEvidence
+{
+    private readonly List<Leftover> _toSweep = new();
+
+    public override void Dispose()
+    {
+        Sweeper.Sweep(_toSweep, apply: true);
+        base.Dispose();
+    }
+
+    private static string UniqueName(string kind) => $"killsafe-{kind}-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40];
+
+    // The SIGTERM handler disposes the owner when it can: a no-op until the KS4002 fix makes Region disposable.
+    private const string FinalizerProgram = """
+        using System;
+        using System.Runtime.InteropServices;
+        using System.Threading;
+
+        var region = new Region(args[0]);
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => (region as IDisposable)?.Dispose());
+        Console.WriteLine("READY");
+        Thread.Sleep(Timeout.Infinite);
+
+        class Region
+        {
+            private readonly string _name;
+
+            public Region(string name)
+            {
+                _name = name;
+                Native.shm_open(_name, 0x42, 0x180);
+            }
+
+            ~Region()
+            {
+                Native.shm_unlink(_name);
+            }
+        }
+
+        static class Native
+        {
+            [DllImport("libc", SetLastError = true)]
+            public static extern int shm_open(string name, int flags, uint mode);
+
+            [DllImport("libc", SetLastError = true)]
+            public static extern int shm_unlink(string name);
+        }
+        """;
+
+    private KillRunOptions Options(string dll, KillSignal signal, params string[] args)
+    {
+        var snapshot = new SnapshotOptions();
+        snapshot.Directories.Clear();
+        snapshot.Directories.Add(Scratch.Path);
+        return new KillRunOptions
+        {
+            FileName = DotnetCli.Host,
+            Arguments = new[] { dll }.Concat(args).ToList(),
+            Environment = InMemoryProgram.ChildEnvironment,
+            Ready = new Readiness.Line("READY"),
+            Signal = signal,
+            Timeout = Timeout,
+            Snapshot = snapshot,
+        };
+    }
+
+    private async Task<KillRunReport> KillRunAsync(string dll, KillSignal signal, params string[] args)
+    {
+        var run = await KillRun.RunAsync(Options(dll, signal, args));
+        _toSweep.AddRange(run.Leaks.Leftovers.Where(l => l.Owner.Alive == Liveness.Dead));
+        return run;
+    }
+
+    [Fact]
+    public async Task KS4002_finalizer_cleanup_never_runs_on_SIGTERM_and_the_fixed_Dispose_does()
+    {
+        var name = UniqueName("ks4002");
+        var flagged = await KillRunAsync(Build(FinalizerProgram, "FinalizerFlagged"), KillSignal.Term, "/" + name);
+        Assert.Equal(128 + 15, flagged.ExitCode);
+        Assert.Contains(flagged.Leaks.Leftovers, l => l.Identity == "/dev/shm/" + name && l.Owner.Alive == Liveness.Dead);
+
+        var fixedSource = await FixedAsync(FinalizerProgram, FinalizerOnlyCleanupAnalyzer.DiagnosticId, new FinalizerOnlyCleanupAnalyzer(), new DisposeRunsFinalizerCleanupCodeFix());
+        Assert.Contains("GC.SuppressFinalize(this)", fixedSource);
+        var fixedName = UniqueName("ks4002");
+        var fixedRun = await KillRunAsync(Build(fixedSource, "FinalizerFixed"), KillSignal.Term, "/" + fixedName);
+        Assert.Equal(128 + 15, fixedRun.ExitCode);
+        Assert.DoesNotContain(fixedRun.Leaks.Leftovers, l => l.Identity == "/dev/shm/" + fixedName);
+        Assert.False(File.Exists("/dev/shm/" + fixedName));
+    }
+}
