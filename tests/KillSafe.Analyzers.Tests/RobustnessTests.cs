@@ -79,6 +79,20 @@ class Server : IDisposable
     }
     public void Dispose() => _socket.Dispose();
 }
+
+class Region
+{
+    [System.Runtime.InteropServices.DllImport(""libc"")] static extern int shm_open(string name, int flags, uint mode);
+    [System.Runtime.InteropServices.DllImport(""libc"")] static extern int shm_unlink(string name);
+    public Region() => shm_open(""/region"", 0x42, 0x180);
+    ~Region() => shm_unlink(""/region"");
+    static void Main()
+    {
+        shm_open(""/main"", 0x42, 0x180);
+        System.Threading.Thread.Sleep(1000);
+        shm_unlink(""/main"");
+    }
+}
 ";
 
         // Every analyzer and every code fix the packages ship, found by reflection so that new rules are covered.
@@ -148,7 +162,7 @@ class Deep
             var documentId = DocumentId.CreateNewId(projectId);
             var solution = workspace.CurrentSolution
                 .AddProject(ProjectInfo.Create(projectId, VersionStamp.Default, "P", "P", LanguageNames.CSharp,
-                    compilationOptions: new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true),
+                    compilationOptions: new CSharpCompilationOptions(OutputKind.ConsoleApplication, allowUnsafe: true), // an executable: KS4001 only looks at those
                     parseOptions: new CSharpParseOptions(LanguageVersion.Latest),
                     metadataReferences: TestReferences.NetCore.Concat(TestReferences.AspNetCore).Append(TestReferences.TmdsLibC)))
                 .AddDocument(documentId, "Test.cs", SourceText.From(source));

@@ -101,6 +101,19 @@ namespace KillSafe.Analyzers.Flow
             }
         }
 
+        /// <summary>
+        /// What <paramref name="method"/> acts on anywhere in its body (a handler method, a Dispose), as its callers
+        /// would see it; an unknown identity when the body is not in this syntax tree (it might act on anything).
+        /// </summary>
+        public void CollectMethod(IMethodSymbol method, List<ResourceIdentity> into)
+        {
+            var acted = IsNativeDeclaration(method) ? null : HelperRemovals(method.OriginalDefinition, 1);
+            if (acted is null)
+                into.Add(ResourceIdentity.Unknown(method.Name));
+            else
+                into.AddRange(acted);
+        }
+
         public ResourceIdentity IdentityOf(IInvocationOperation invocation, ApiEntry row)
         {
             if (row.IdentityArgument == ApiEntry.ReceiverIdentity)

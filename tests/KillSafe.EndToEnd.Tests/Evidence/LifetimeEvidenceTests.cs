@@ -60,6 +60,47 @@ public sealed class LifetimeEvidenceTests : SocketEvidence
         }
         """;
 
+    // Cleans up after its work, which a signal never lets it finish.
+    private const string SignalProgram = """
+        using System;
+        using System.Runtime.InteropServices;
+        using System.Threading;
+
+        string name = args[0];
+        Native.shm_open(name, 0x42, 0x180);
+        Console.WriteLine("READY");
+        Thread.Sleep(Timeout.Infinite);
+        Native.shm_unlink(name);
+
+        static class Native
+        {
+            [DllImport("libc", SetLastError = true)]
+            public static extern int shm_open(string name, int flags, uint mode);
+
+            [DllImport("libc", SetLastError = true)]
+            public static extern int shm_unlink(string name);
+        }
+        """;
+
+    [Theory]
+    [InlineData("Term")]
+    [InlineData("Hup")]
+    public async Task KS4001_cleanup_after_the_work_never_runs_on_a_signal_and_the_fixed_handler_runs_it(string signalName)
+    {
+        var signal = signalName == "Term" ? KillSignal.Term : KillSignal.Hup;
+        var name = UniqueName("ks4001");
+        var flagged = await KillRunAsync(Build(SignalProgram, "SignalFlagged" + signalName), signal, "/" + name);
+        Assert.Contains(flagged.Leaks.Leftovers, l => l.Identity == "/dev/shm/" + name && l.Owner.Alive == Liveness.Dead);
+
+        var fixedSource = await FixedAsync(SignalProgram, SignalPathMissesCleanupAnalyzer.DiagnosticId, new SignalPathMissesCleanupAnalyzer(), new SignalCleanupCodeFix());
+        Assert.Contains("PosixSignal.SIGHUP", fixedSource);
+        var fixedName = UniqueName("ks4001");
+        var fixedRun = await KillRunAsync(Build(fixedSource, "SignalFixed" + signalName), signal, "/" + fixedName);
+        Assert.Equal(flagged.ExitCode, fixedRun.ExitCode); // the handler does not cancel: the process still ends with the signal
+        Assert.DoesNotContain(fixedRun.Leaks.Leftovers, l => l.Identity == "/dev/shm/" + fixedName);
+        Assert.False(File.Exists("/dev/shm/" + fixedName));
+    }
+
     private KillRunOptions Options(string dll, KillSignal signal, params string[] args)
     {
         var snapshot = new SnapshotOptions();

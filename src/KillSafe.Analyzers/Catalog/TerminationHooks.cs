@@ -1,0 +1,104 @@
+using System;
+using System.Collections.Immutable;
+
+namespace KillSafe.Analyzers.Catalog
+{
+    /// <summary>The catchable signals that end a process by default, as a set.</summary>
+    [Flags]
+    internal enum Signals
+    {
+        None = 0,
+        Hup = 1,
+        Int = 2,
+        Quit = 4,
+        Term = 8,
+    }
+
+    /// <summary>How a termination hook hands over the code it runs.</summary>
+    internal enum HookShape
+    {
+        /// <summary><c>PosixSignalRegistration.Create(signal, handler)</c>: the signal argument decides what is covered.</summary>
+        SignalRegistration,
+
+        /// <summary>An event (<c>Console.CancelKeyPress += handler</c>).</summary>
+        Event,
+
+        /// <summary><c>CancellationToken.Register(callback)</c> on the token a property returns (<c>ApplicationStopping</c>).</summary>
+        TokenCallback,
+
+        /// <summary>A call that returns when the host shuts down: the code after it runs then (<c>host.Run()</c>).</summary>
+        CodeAfterCall,
+
+        /// <summary>An interface method the host calls on shutdown (<c>IHostedService.StopAsync</c>).</summary>
+        ImplementedMethod,
+    }
+
+    /// <summary>One mechanism that runs code when the process is asked to end, and the signals it covers.</summary>
+    internal sealed class TerminationHook
+    {
+        public TerminationHook(HookShape shape, string type, string member, Signals covers)
+        {
+            Shape = shape;
+            Type = type;
+            Member = member;
+            Covers = covers;
+        }
+
+        public HookShape Shape { get; }
+
+        /// <summary>Metadata name of the type that declares the member.</summary>
+        public string Type { get; }
+
+        public string Member { get; }
+
+        public Signals Covers { get; }
+    }
+
+    /// <summary>
+    /// What runs on which signal in .NET 10, as measured in docs/signals.md (the test SignalMeasurementTests
+    /// asserts every cell). A rule counts a signal as covered only where this table says the code runs.
+    /// </summary>
+    internal static class TerminationHooks
+    {
+        /// <summary>The signals the Generic Host's console lifetime handles (it registers them itself).</summary>
+        public const Signals HostShutdown = Signals.Term | Signals.Int | Signals.Quit;
+
+        public static readonly ImmutableArray<TerminationHook> All = ImmutableArray.Create(
+            new TerminationHook(HookShape.SignalRegistration, "System.Runtime.InteropServices.PosixSignalRegistration", "Create", Signals.None),
+            // CancelKeyPress: SIGINT (ControlC) and SIGQUIT (ControlBreak), not SIGTERM or SIGHUP.
+            new TerminationHook(HookShape.Event, "System.Console", "CancelKeyPress", Signals.Int | Signals.Quit),
+            // ProcessExit runs only on a normal exit in .NET 10 (dotnet/runtime PR 115494): no signal.
+            new TerminationHook(HookShape.Event, "System.AppDomain", "ProcessExit", Signals.None),
+            new TerminationHook(HookShape.TokenCallback, "Microsoft.Extensions.Hosting.IHostApplicationLifetime", "ApplicationStopping", HostShutdown),
+            new TerminationHook(HookShape.TokenCallback, "Microsoft.Extensions.Hosting.IHostApplicationLifetime", "ApplicationStopped", HostShutdown),
+            new TerminationHook(HookShape.CodeAfterCall, "Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions", "Run", HostShutdown),
+            new TerminationHook(HookShape.CodeAfterCall, "Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions", "RunAsync", HostShutdown),
+            new TerminationHook(HookShape.CodeAfterCall, "Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions", "WaitForShutdown", HostShutdown),
+            new TerminationHook(HookShape.CodeAfterCall, "Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions", "WaitForShutdownAsync", HostShutdown),
+            new TerminationHook(HookShape.CodeAfterCall, "Microsoft.AspNetCore.Builder.WebApplication", "Run", HostShutdown),
+            new TerminationHook(HookShape.CodeAfterCall, "Microsoft.AspNetCore.Builder.WebApplication", "RunAsync", HostShutdown),
+            new TerminationHook(HookShape.ImplementedMethod, "Microsoft.Extensions.Hosting.IHostedService", "StopAsync", HostShutdown));
+
+        /// <summary>
+        /// Framework calls that wait, possibly for the life of the program: a removal after one of them is not
+        /// "right after the creation" any more (a signal can end the process while it waits).
+        /// </summary>
+        public static readonly ImmutableHashSet<string> WaitingCalls = ImmutableHashSet.Create(
+            "Sleep", "WaitOne", "WaitAll", "WaitAny", "Wait", "Join", "ReadLine", "ReadKey", "Read", "Run", "RunAsync",
+            "WaitForShutdown", "WaitForShutdownAsync", "WaitForExit", "Accept", "AcceptAsync", "AcceptSocket", "AcceptTcpClient",
+            "Receive", "ReceiveAsync", "ReceiveFrom", "Delay", "GetResult", "Listen");
+
+        /// <summary>
+        /// The signal a <c>PosixSignal</c> value or raw signal number names (PosixSignal's members are negative:
+        /// SIGHUP -1, SIGINT -2, SIGQUIT -3, SIGTERM -4; raw numbers from signal(7) on x86-64 and arm64).
+        /// </summary>
+        public static Signals FromPosixSignal(long value) => value switch
+        {
+            -1 or 1 => Signals.Hup,
+            -2 or 2 => Signals.Int,
+            -3 or 3 => Signals.Quit,
+            -4 or 15 => Signals.Term,
+            _ => Signals.None,
+        };
+    }
+}

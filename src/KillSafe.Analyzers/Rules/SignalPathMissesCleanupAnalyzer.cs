@@ -1,0 +1,161 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using KillSafe.Analyzers.Catalog;
+using KillSafe.Analyzers.Flow;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace KillSafe.Analyzers.Rules
+{
+    /// <summary>
+    /// KS4001: in an executable, a kernel-persistent object has a cleanup, but no code that runs on SIGTERM and
+    /// SIGINT reaches it. With no handler those signals end a .NET 10 process at once: no finally, no
+    /// ProcessExit, no Dispose (docs/signals.md). Covered are: <c>PosixSignalRegistration</c> handlers,
+    /// <c>Console.CancelKeyPress</c> (SIGINT, SIGQUIT), the Generic Host's shutdown paths (SIGTERM, SIGINT,
+    /// SIGQUIT), handlers that cancel the signal and let the program end normally, and a removal right after
+    /// the creation (mark-for-removal), which no signal can skip. Libraries are never flagged: the application
+    /// owns signal handling.
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class SignalPathMissesCleanupAnalyzer : DiagnosticAnalyzer
+    {
+        public const string DiagnosticId = "KS4001";
+
+        internal static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
+            DiagnosticId,
+            title: "Kernel object whose cleanup does not run on SIGTERM or SIGINT",
+            messageFormat: "'{0}' creates {1} '{2}', and its cleanup does not run on {3}: without a handler the signal ends the process at once and the object stays behind. Run the cleanup from a PosixSignalRegistration for SIGTERM, SIGINT and SIGHUP.",
+            category: RuleDescriptors.Reliability,
+            severity: DiagnosticSeverity.Warning,
+            description: "SIGTERM (systemd, docker stop, kill), SIGINT (Ctrl+C) and SIGHUP (a closed terminal) end a .NET 10 process without running finally blocks, Dispose or ProcessExit unless a handler is registered. A kernel-persistent object (SysV or POSIX IPC, a raw socket file) then stays behind. Register PosixSignalRegistration handlers (or use the Generic Host and add SIGHUP) that run the cleanup once.",
+            compilationEnd: true);
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.EnableConcurrentExecution();
+            context.RegisterCompilationStartAction(start =>
+            {
+                if (start.Compilation.Options.OutputKind is not (OutputKind.ConsoleApplication or OutputKind.WindowsApplication))
+                    return; // libraries are never flagged
+                var catalog = CatalogView.Create(start.Compilation, PersistentObject.Kinds);
+                if (catalog is null)
+                    return;
+                var cleanup = CleanupConfiguration.Read(start.Options, DiagnosticId);
+                var hooks = TerminationPaths.Create(start.Compilation);
+                var candidates = new ConcurrentBag<PersistentObject>();
+                var paths = new ConcurrentBag<(Signals Signals, Signals Cancels, List<ResourceIdentity> Removed)>();
+
+                start.RegisterOperationAction(c =>
+                {
+                    if (Candidate(c, catalog, cleanup) is { } created)
+                        candidates.Add(created);
+                    if (c.Operation.SemanticModel is { } model && hooks.From(c.Operation, catalog) is { } path)
+                        paths.Add((path.Signals, path.Cancels, path.Removals(AnyRemoval(new IdentityResolver(model, catalog, c.CancellationToken), cleanup))));
+                }, OperationKind.Invocation, OperationKind.ObjectCreation, OperationKind.EventAssignment);
+
+                start.RegisterOperationBlockAction(c =>
+                {
+                    if (c.OwningSymbol is IMethodSymbol method && hooks.FromImplementation(method) is { } path && c.OperationBlocks.FirstOrDefault()?.SemanticModel is { } model)
+                        paths.Add((path.Signals, path.Cancels, path.Removals(AnyRemoval(new IdentityResolver(model, catalog, c.CancellationToken), cleanup))));
+                });
+
+                start.RegisterCompilationEndAction(end =>
+                {
+                    var canceled = paths.Aggregate(Signals.None, (s, p) => s | p.Cancels);
+                    foreach (var created in candidates)
+                    {
+                        var covered = canceled;
+                        foreach (var path in paths)
+                        {
+                            if (created.MayBeRemovedBy(path.Removed))
+                                covered |= path.Signals;
+                        }
+
+                        if ((covered & (Signals.Term | Signals.Int)) == (Signals.Term | Signals.Int))
+                            continue;
+                        end.ReportDiagnostic(Diagnostic.Create(Rule, created.Operation.Syntax.GetLocation(), created.Api, created.KindText, created.Display, Uncovered(covered)));
+                    }
+                });
+            });
+        }
+
+        /// <summary>"SIGTERM, SIGINT or SIGHUP": the signals of the three that end a process by default and are not covered.</summary>
+        internal static string Uncovered(Signals covered)
+        {
+            var names = new List<string>();
+            if ((covered & Signals.Term) == 0)
+                names.Add("SIGTERM");
+            if ((covered & Signals.Int) == 0)
+                names.Add("SIGINT");
+            if ((covered & Signals.Hup) == 0)
+                names.Add("SIGHUP");
+            return names.Count == 1 ? names[0] : string.Join(", ", names.Take(names.Count - 1)) + " or " + names[names.Count - 1];
+        }
+
+        /// <summary>Removals of any persistent kind (a covering path may clean up several objects).</summary>
+        private static ActionFinder AnyRemoval(IdentityResolver resolver, ImmutableHashSet<string> cleanup) =>
+            new ActionFinder(resolver, (call, row) => row.Role == ApiRole.Remove && PersistentObject.Kinds.Contains(row.Kind) && KernelObjectCreation.HasRequiredFlag(row, call.Arguments, resolver.Catalog), configuredHelpers: cleanup);
+
+        /// <summary>
+        /// A creation whose cleanup exists (outside finalizers) but is not a mark-for-removal right after it; null
+        /// otherwise (no cleanup at all is KS1001-KS1004's and KS2002's business, finalizer-only cleanup KS4002's).
+        /// </summary>
+        private static PersistentObject? Candidate(OperationAnalysisContext context, CatalogView catalog, ImmutableHashSet<string> cleanup)
+        {
+            if (!PersistentObject.MayCreate(context.Operation, catalog) || context.Operation.SemanticModel is not { } model)
+                return null;
+            var resolver = new IdentityResolver(model, catalog, context.CancellationToken);
+            var created = PersistentObject.TryCreate(context.Operation, resolver);
+            if (created is null)
+                return null;
+            var finder = created.Removals(resolver, cleanup);
+            var finalizerOnly = context.ContainingSymbol is IMethodSymbol { ContainingType: { } type } ? FinalizerReach.Methods(type, resolver) : new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
+            var removed = Precedence.ActionsAfter(context.Operation, context.ContainingSymbol, finder,
+                skipBody: body => FinalizerReach.DeclaredSymbol(body) is IMethodSymbol m && finalizerOnly.Contains(m));
+            if (!removed.Any(created.IsNamedBy) || RemovedRightAfter(created, finder))
+                return null;
+            return created;
+        }
+
+        /// <summary>
+        /// True when the same body removes the object after creating it with nothing in between that can wait (a
+        /// loop, an await, a waiting framework call, a call into the program's own code): no signal can come
+        /// between them that matters, so the mark-for-removal idiom survives any signal, even SIGKILL.
+        /// </summary>
+        private static bool RemovedRightAfter(PersistentObject created, ActionFinder finder)
+        {
+            int end = created.Operation.Syntax.Span.End;
+            int skipUntil = -1;
+            foreach (var operation in IdentityResolver.Root(created.Operation).DescendantsAndSelf())
+            {
+                if (operation.Syntax.SpanStart < end || operation.Syntax.SpanStart < skipUntil)
+                    continue;
+                if (operation is IAnonymousFunctionOperation or ILocalFunctionOperation)
+                {
+                    skipUntil = operation.Syntax.Span.End; // runs later, if ever: a handler is not "right after"
+                    continue;
+                }
+
+                if (operation is ILoopOperation or IAwaitOperation)
+                    return false;
+                if (operation is not IInvocationOperation call)
+                    continue;
+                var found = new List<ResourceIdentity>();
+                finder.Collect(call, int.MaxValue, found);
+                if (found.Any(created.IsNamedBy))
+                    return true;
+                var method = call.TargetMethod;
+                if (TerminationHooks.WaitingCalls.Contains(method.Name) || (!method.DeclaringSyntaxReferences.IsEmpty && !method.IsExtern && !method.IsPartialDefinition))
+                    return false;
+            }
+
+            return false;
+        }
+    }
+}
