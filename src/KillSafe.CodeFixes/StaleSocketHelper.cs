@@ -72,29 +72,13 @@ file static class StaleUnixSocket
 ";
 
         /// <summary>File-local types need C# 11.</summary>
-        public static bool IsAvailable(SyntaxNode root) =>
-            root.SyntaxTree.Options is not CSharpParseOptions options || options.LanguageVersion >= LanguageVersion.CSharp11;
+        public static bool IsAvailable(SyntaxNode root) => FileLocalHelper.IsAvailable(root);
 
         public static StatementSyntax Call(ExpressionSyntax path) =>
             SyntaxFactory.ParseStatement(ClassName + "." + MethodName + "(" + path.ToString() + ");" + System.Environment.NewLine)
                 .WithAdditionalAnnotations(Formatter.Annotation);
 
         /// <summary>Adds the helper class to the file unless it is there already.</summary>
-        public static SyntaxNode EnsureDeclared(SyntaxNode root)
-        {
-            if (root is not CompilationUnitSyntax unit)
-                return root;
-            if (unit.DescendantNodes().OfType<ClassDeclarationSyntax>().Any(c => c.Identifier.ValueText == ClassName && c.Modifiers.Any(SyntaxKind.FileKeyword)))
-                return root;
-
-            var options = (CSharpParseOptions?)root.SyntaxTree.Options ?? CSharpParseOptions.Default;
-            var helper = (MemberDeclarationSyntax)SyntaxFactory.ParseCompilationUnit(Source.Replace("\r\n", "\n").Replace("\n", System.Environment.NewLine), options: options).Members[0];
-            helper = helper.WithLeadingTrivia(SyntaxFactory.ParseLeadingTrivia(System.Environment.NewLine).AddRange(helper.GetLeadingTrivia().SkipWhile(t => t.IsKind(SyntaxKind.EndOfLineTrivia))));
-
-            // A file-scoped namespace owns everything after it; a file-local class may live there too.
-            if (unit.Members.OfType<FileScopedNamespaceDeclarationSyntax>().FirstOrDefault() is { } fileScoped)
-                return unit.ReplaceNode(fileScoped, fileScoped.AddMembers(helper));
-            return unit.AddMembers(helper);
-        }
+        public static SyntaxNode EnsureDeclared(SyntaxNode root) => FileLocalHelper.EnsureDeclared(root, ClassName, Source);
     }
 }

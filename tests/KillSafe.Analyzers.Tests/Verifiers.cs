@@ -55,9 +55,15 @@ namespace KillSafe.Analyzers.Tests
         }
 
         /// <summary>The fix turns <paramref name="source"/> into <paramref name="fixedSource"/>, which compiles; Fix All is checked too.</summary>
-        public static Task CodeFixAsync(string source, string fixedSource, params DiagnosticResult[] expected)
+        public static Task CodeFixAsync(string source, string fixedSource, params DiagnosticResult[] expected) =>
+            CodeFixAsync(source, fixedSource, OutputKind.DynamicallyLinkedLibrary, expected);
+
+        /// <summary>As above, for a program (top-level statements need an executable).</summary>
+        public static Task CodeFixAsync(string source, string fixedSource, OutputKind outputKind, params DiagnosticResult[] expected)
         {
             var test = new KillSafeTest<TAnalyzer, TCodeFix> { TestCode = source, FixedCode = fixedSource };
+            test.TestState.OutputKind = outputKind;
+            test.FixedState.OutputKind = outputKind;
             test.ExpectedDiagnostics.AddRange(expected);
             return test.RunAsync(CancellationToken.None);
         }

@@ -127,6 +127,36 @@ namespace KillSafe.Analyzers.Catalog
             new ApiEntry(ResourceKind.ListeningSocket, ApiRole.SetOption, ApiShape.Managed, "LingerState", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity),
             new ApiEntry(ResourceKind.ListeningSocket, ApiRole.SetOption, ApiShape.Managed, "LingerState", "System.Net.Sockets.TcpClient", ApiEntry.ReceiverIdentity),
 
+            // --- Lock files (KS5002): the path names the file; a check of its existence before creating it,
+            // or FileMode.CreateNew, makes it a lock by existence. File.Delete is the release that SIGKILL skips.
+            new ApiEntry(ResourceKind.LockFile, ApiRole.Create, ApiShape.Managed, "Create", "System.IO.File", 0),
+            new ApiEntry(ResourceKind.LockFile, ApiRole.Create, ApiShape.Managed, "WriteAllText", "System.IO.File", 0),
+            new ApiEntry(ResourceKind.LockFile, ApiRole.Create, ApiShape.Managed, "WriteAllBytes", "System.IO.File", 0),
+            new ApiEntry(ResourceKind.LockFile, ApiRole.Create, ApiShape.Managed, "WriteAllLines", "System.IO.File", 0),
+            new ApiEntry(ResourceKind.LockFile, ApiRole.Create, ApiShape.Managed, "Open", "System.IO.File", 0, flagsArgument: 1, requiredFlag: CreatingFileModes),
+            new ApiEntry(ResourceKind.LockFile, ApiRole.Create, ApiShape.Managed, ".ctor", "System.IO.FileStream", 0, flagsArgument: 1, requiredFlag: CreatingFileModes),
+            new ApiEntry(ResourceKind.LockFile, ApiRole.ExistenceCheck, ApiShape.Managed, "Exists", "System.IO.File", 0),
+            new ApiEntry(ResourceKind.LockFile, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.File", 0, parameterCount: 1),
+
+            // --- Temporary files (KS5003): GetTempFileName creates the file and returns its path; a file
+            // created under GetTempPath() is one too. Only File.Delete (or FileOptions.DeleteOnClose) removes it.
+            new ApiEntry(ResourceKind.TemporaryFile, ApiRole.Create, ApiShape.Managed, "GetTempFileName", "System.IO.Path", ApiEntry.ReturnIdentity),
+            new ApiEntry(ResourceKind.TemporaryFile, ApiRole.Create, ApiShape.Managed, "Create", "System.IO.File", 0),
+            new ApiEntry(ResourceKind.TemporaryFile, ApiRole.Create, ApiShape.Managed, "WriteAllText", "System.IO.File", 0),
+            new ApiEntry(ResourceKind.TemporaryFile, ApiRole.Create, ApiShape.Managed, "WriteAllBytes", "System.IO.File", 0),
+            new ApiEntry(ResourceKind.TemporaryFile, ApiRole.Create, ApiShape.Managed, "WriteAllLines", "System.IO.File", 0),
+            new ApiEntry(ResourceKind.TemporaryFile, ApiRole.Create, ApiShape.Managed, ".ctor", "System.IO.FileStream", 0, flagsArgument: 1, requiredFlag: CreatingFileModes),
+            new ApiEntry(ResourceKind.TemporaryFile, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.File", 0, parameterCount: 1),
+            new ApiEntry(ResourceKind.TemporaryFile, ApiRole.IdentityCarrier, ApiShape.Managed, ".ctor", "System.IO.FileInfo", 0, parameterCount: 1),
+            new ApiEntry(ResourceKind.TemporaryFile, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.FileInfo", ApiEntry.ReceiverIdentity, parameterCount: 0),
+
+            // --- Child processes (KS5001): the Process object names the child; waiting for it or killing it
+            // ties it to the parent's lifetime.
+            new ApiEntry(ResourceKind.ChildProcess, ApiRole.Create, ApiShape.Managed, "Start", "System.Diagnostics.Process", ApiEntry.ReturnIdentity),
+            new ApiEntry(ResourceKind.ChildProcess, ApiRole.Reap, ApiShape.Managed, "WaitForExit", "System.Diagnostics.Process", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.ChildProcess, ApiRole.Reap, ApiShape.Managed, "WaitForExitAsync", "System.Diagnostics.Process", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.ChildProcess, ApiRole.Reap, ApiShape.Managed, "Kill", "System.Diagnostics.Process", ApiEntry.ReceiverIdentity),
+
             // --- Accept loops and idle connections (KS3004) -------------------------------------
             new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Accept, ApiShape.Native, "accept", null, 0),
             new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Accept, ApiShape.Native, "accept4", null, 0),
@@ -178,6 +208,9 @@ namespace KillSafe.Analyzers.Catalog
             [ResourceKind.PosixMessageQueue] = ImmutableArray.Create("mq_open"),
             [ResourceKind.WindowsOnlyNamedObject] = ImmutableArray.Create("Semaphore", "EventWaitHandle", "MemoryMappedFile"),
             [ResourceKind.ProcessSignal] = ImmutableArray.Create("PosixSignal", "signal", "sigaction", "sigset"),
+            [ResourceKind.LockFile] = ImmutableArray.Create("Exists", "CreateNew"),
+            [ResourceKind.TemporaryFile] = ImmutableArray.Create("GetTempFileName", "GetTempPath"),
+            [ResourceKind.ChildProcess] = ImmutableArray.Create("Process"),
         }.ToImmutableDictionary();
 
         /// <summary>A flags argument of type FileMode creates the file for these members (the others only open it).</summary>

@@ -41,6 +41,18 @@ namespace KillSafe.Analyzers.Catalog
         /// is held after a crash for the TIME_WAIT period (60 s) unless SO_REUSEADDR is set (FACTS.md).
         /// </summary>
         ListeningSocket,
+
+        /// <summary>
+        /// A file whose existence means "an instance runs" (KS5002). The kernel does not remove it when the
+        /// process dies; only a lock held on an open file (FileShare.None: flock(2)) goes with the process.
+        /// </summary>
+        LockFile,
+
+        /// <summary>A temporary file (Path.GetTempFileName, a path under Path.GetTempPath) that only File.Delete removes (KS5003).</summary>
+        TemporaryFile,
+
+        /// <summary>A child process: when its parent dies, it is re-parented to init and runs on (KS5001).</summary>
+        ChildProcess,
     }
 
     /// <summary>What a recognised API does to a resource.</summary>
@@ -87,5 +99,11 @@ namespace KillSafe.Analyzers.Catalog
         /// <c>new UnixDomainSocketEndPoint(path)</c>: identity flows from the argument to the object.
         /// </summary>
         IdentityCarrier,
+
+        /// <summary>Asks whether the resource exists (File.Exists): used as a lock, a check-then-create race that a dead process wins forever.</summary>
+        ExistenceCheck,
+
+        /// <summary>Waits for a child process to end, or ends it (WaitForExit, Kill).</summary>
+        Reap,
     }
 }

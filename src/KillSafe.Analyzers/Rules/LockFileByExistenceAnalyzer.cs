@@ -1,0 +1,93 @@
+using System.Collections.Immutable;
+using System.Linq;
+using KillSafe.Analyzers.Catalog;
+using KillSafe.Analyzers.Flow;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace KillSafe.Analyzers.Rules
+{
+    /// <summary>
+    /// KS5002: a lock file taken by its existence — <c>File.Exists</c> before creating it, or
+    /// <c>FileMode.CreateNew</c> — and released by deleting it. SIGKILL (or a crash, or a power cut) skips the
+    /// delete, the file stays, and every later run refuses to start. A lock held on an open file
+    /// (<c>FileShare.None</c>, which .NET implements with flock(2) on Linux) is released by the kernel when the
+    /// process dies, whatever kills it (measured: LockFileEvidenceTests).
+    /// </summary>
+    [DiagnosticAnalyzer(LanguageNames.CSharp)]
+    public sealed class LockFileByExistenceAnalyzer : DiagnosticAnalyzer
+    {
+        public const string DiagnosticId = "KS5002";
+
+        /// <summary>Diagnostic property: "CreateNew" when the lock is a FileMode.CreateNew open, "Exists" when it is an existence check.</summary>
+        public const string ShapeProperty = "Shape";
+
+        internal static readonly DiagnosticDescriptor Rule = RuleDescriptors.Create(
+            DiagnosticId,
+            title: "Lock file taken by an existence check",
+            messageFormat: "'{0}' takes the lock file '{1}' by its existence and deletes it to release it: after SIGKILL or a crash the file stays and every later run refuses to start. Hold a FileStream opened with FileShare.None instead; the kernel releases that lock when the process dies.",
+            category: RuleDescriptors.Reliability,
+            severity: DiagnosticSeverity.Warning,
+            description: "A file whose existence means \"an instance runs\" outlives a process that is killed before it deletes the file. An exclusive FileStream (FileMode.OpenOrCreate, FileShare.None) held for the life of the process is a kernel lock (flock on Linux): it is released when the process dies, even by SIGKILL, and the file itself may stay.");
+
+        public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
+
+        public override void Initialize(AnalysisContext context)
+        {
+            context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+            context.EnableConcurrentExecution();
+            context.RegisterCompilationStartAction(start =>
+            {
+                var catalog = CatalogView.Create(start.Compilation, ResourceKind.LockFile);
+                if (catalog is null)
+                    return;
+                var cleanup = CleanupConfiguration.Read(start.Options, DiagnosticId);
+                start.RegisterOperationAction(c => Analyze(c, catalog, cleanup), OperationKind.Invocation, OperationKind.ObjectCreation);
+            });
+        }
+
+        private static void Analyze(OperationAnalysisContext context, CatalogView catalog, ImmutableHashSet<string> cleanup)
+        {
+            var operation = context.Operation;
+            var (method, arguments) = operation switch
+            {
+                IInvocationOperation invocation => (invocation.TargetMethod, invocation.Arguments),
+                IObjectCreationOperation { Constructor: { } ctor } creation => (ctor, creation.Arguments),
+                _ => (null, default),
+            };
+            if (method is null || catalog.Match(method) is not { Role: ApiRole.Create } row || operation.SemanticModel is not { } model)
+                return;
+            if (!KernelObjectCreation.HasRequiredFlag(row, arguments, catalog) || row.IdentityArgument < 0 || row.IdentityArgument >= arguments.Length)
+                return;
+            var resolver = new IdentityResolver(model, catalog, context.CancellationToken);
+            var pathExpression = IdentityResolver.ArgumentFor(arguments, row.IdentityArgument);
+            var path = resolver.Resolve(pathExpression);
+            if (path.IsUnknown)
+                return;
+
+            // The release: a File.Delete of the same path that can run later. Without it the file is data, not a lock.
+            var deletes = new ActionFinder(resolver, (_, r) => r.Role == ApiRole.Remove, unseenHelpersMayAct: false, configuredHelpers: cleanup);
+            if (!Precedence.ActionsAfter(operation, context.ContainingSymbol, deletes).Any(d => !d.IsUnknown && d.Equals(path)))
+                return;
+
+            string shape;
+            if (row.FlagsArgument >= 0 && ConstantFolder.TryFold(IdentityResolver.ArgumentFor(arguments, row.FlagsArgument), catalog, out var mode) && mode == catalog.EnumValue("System.IO.FileMode", "CreateNew"))
+            {
+                shape = "CreateNew";
+            }
+            else
+            {
+                // The take: File.Exists of the same path earlier. Only certain matches speak (unseenHelpersMayAct: false).
+                var checks = new ActionFinder(resolver, (_, r) => r.Role == ApiRole.ExistenceCheck, unseenHelpersMayAct: false);
+                if (!Precedence.ActionsBefore(operation, context.ContainingSymbol, checks).Any(c => !c.IsUnknown && c.Equals(path)))
+                    return;
+                shape = "Exists";
+            }
+
+            var api = method.ContainingType.Name + (method.MethodKind == MethodKind.Constructor ? string.Empty : "." + method.Name);
+            var display = path.Constant is not null ? path.Display : pathExpression.Syntax.ToString();
+            context.ReportDiagnostic(Diagnostic.Create(Rule, operation.Syntax.GetLocation(), ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, shape), api, display));
+        }
+    }
+}
