@@ -95,6 +95,10 @@ namespace KillSafe.Analyzers.Flow
 
                 case IInvocationOperation invocation:
                 {
+                    // A creating call that returns a new object each time (shmget, Path.GetTempFileName) names
+                    // what this call site made, not what another call with the same arguments makes.
+                    if (_catalog.Match(invocation.TargetMethod) is { Role: ApiRole.Create, IdentityArgument: ApiEntry.ReturnIdentity })
+                        return ResourceIdentity.Composite("made:" + invocation.Syntax.SyntaxTree.FilePath + "@" + invocation.Syntax.SpanStart, display);
                     if (_catalog.IsPathEncoder(invocation.TargetMethod) && invocation.Arguments.Length > 0)
                         return Resolve(ArgumentFor(invocation.Arguments, 0), depth + 1);
                     // A static call of identifiable values (Path.Combine(dir, "app.sock")) names the same thing twice.

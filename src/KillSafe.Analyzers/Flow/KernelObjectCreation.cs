@@ -113,7 +113,7 @@ namespace KillSafe.Analyzers.Flow
         }
 
         /// <summary>The local, field or property that <paramref name="value"/> is stored in (<c>_id = shmget(...)</c>).</summary>
-        private static ISymbol? StoredIn(IOperation value)
+        internal static ISymbol? StoredIn(IOperation value)
         {
             var parent = value.Parent;
             while (parent is IConversionOperation or IParenthesizedOperation)

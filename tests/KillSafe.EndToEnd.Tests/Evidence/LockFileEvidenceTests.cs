@@ -76,3 +76,46 @@ public sealed class LockFileEvidenceTests : SocketEvidence
         Assert.Equal("STARTED", await StartAsync(fixedDll, fixedLock)); // the kernel released the lock with the process
     }
 }
+
+/// <summary>
+/// KS5003 with a real child: a file from Path.GetTempFileName stays in TMPDIR after a normal exit; the
+/// program the fix produces (delete in finally) leaves nothing. TMPDIR points at a scratch directory.
+/// </summary>
+public sealed class TemporaryFileEvidenceTests : SocketEvidence
+{
+    private const string Program = """
+        using System;
+        using System.IO;
+
+        class Program
+        {
+            static void Main()
+            {
+                var scratch = Path.GetTempFileName();
+                File.WriteAllText(scratch, "intermediate result");
+                Console.WriteLine("USED " + scratch);
+            }
+        }
+        """;
+
+    private async Task<string[]> RunInOwnTempAsync(string dll)
+    {
+        var tmp = Path.Combine(Scratch.Path, "tmp-" + Path.GetFileNameWithoutExtension(dll));
+        Directory.CreateDirectory(tmp);
+        var environment = new Dictionary<string, string?>(InMemoryProgram.ChildEnvironment) { ["TMPDIR"] = tmp + "/" };
+        using var child = ChildProcess.Start(DotnetCli.Host, new[] { dll }, environment);
+        Assert.Equal(0, await child.WaitForExitAsync(Timeout));
+        Assert.Contains("USED " + tmp, child.Output); // the program really used our TMPDIR
+        return Directory.GetFiles(tmp);
+    }
+
+    [Fact]
+    public async Task KS5003_temporary_file_outlives_a_normal_exit_unless_deleted_in_finally()
+    {
+        Assert.Single(await RunInOwnTempAsync(Build(Program, "TempFlagged")));
+
+        var fixedSource = await FixedAsync(Program, TemporaryFileNeverDeletedAnalyzer.DiagnosticId, new TemporaryFileNeverDeletedAnalyzer(), new DeleteTemporaryFileCodeFix());
+        Assert.Contains("finally", fixedSource);
+        Assert.Empty(await RunInOwnTempAsync(Build(fixedSource, "TempFixed")));
+    }
+}
