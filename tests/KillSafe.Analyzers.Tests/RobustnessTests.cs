@@ -89,7 +89,14 @@ class Region
     static void Main()
     {
         shm_open(""/main"", 0x42, 0x180);
-        System.Threading.Thread.Sleep(1000);
+        System.Diagnostics.Process.Start(""helper"");
+        var scratch = Path.GetTempFileName();
+        if (File.Exists(""/tmp/app.lock""))
+            return;
+        File.WriteAllText(""/tmp/app.lock"", ""1"");
+        while (true)
+            System.Threading.Thread.Sleep(1000);
+        File.Delete(""/tmp/app.lock"");
         shm_unlink(""/main"");
     }
 }

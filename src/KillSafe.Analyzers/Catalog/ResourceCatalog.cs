@@ -152,7 +152,9 @@ namespace KillSafe.Analyzers.Catalog
 
             // --- Child processes (KS5001): the Process object names the child; waiting for it or killing it
             // ties it to the parent's lifetime.
-            new ApiEntry(ResourceKind.ChildProcess, ApiRole.Create, ApiShape.Managed, "Start", "System.Diagnostics.Process", ApiEntry.ReturnIdentity),
+            new ApiEntry(ResourceKind.ChildProcess, ApiRole.Create, ApiShape.Managed, "Start", "System.Diagnostics.Process", ApiEntry.ReturnIdentity, parameterCount: 1),
+            new ApiEntry(ResourceKind.ChildProcess, ApiRole.Create, ApiShape.Managed, "Start", "System.Diagnostics.Process", ApiEntry.ReturnIdentity, parameterCount: 2),
+            new ApiEntry(ResourceKind.ChildProcess, ApiRole.Create, ApiShape.Managed, "Start", "System.Diagnostics.Process", ApiEntry.ReceiverIdentity, parameterCount: 0),
             new ApiEntry(ResourceKind.ChildProcess, ApiRole.Reap, ApiShape.Managed, "WaitForExit", "System.Diagnostics.Process", ApiEntry.ReceiverIdentity),
             new ApiEntry(ResourceKind.ChildProcess, ApiRole.Reap, ApiShape.Managed, "WaitForExitAsync", "System.Diagnostics.Process", ApiEntry.ReceiverIdentity),
             new ApiEntry(ResourceKind.ChildProcess, ApiRole.Reap, ApiShape.Managed, "Kill", "System.Diagnostics.Process", ApiEntry.ReceiverIdentity),
