@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Packs the KillSafe.Analyzers package and builds the samples against it, the way a user's project
 # consumes it: the build prints KillSafe's warnings (KS1001 and KS1002 for SharedStateWorker, KS2001 for
-# StaleSocketService, KS3002 for TcpEchoService; its KS3003 is a suggestion, shown in the IDE rather
-# than in the build).
+# StaleSocketService, KS3002 for TcpEchoService, KS4001 and KS5002 for NightlyJob; suggestions such as
+# KS3003, KS5001 and KS5003 are shown in the IDE rather than in the build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rm -rf artifacts/packages artifacts/sample-packages samples/*/obj samples/*/bin
