@@ -19,14 +19,17 @@ namespace KillSafe.Analyzers.Catalog
         private readonly INamedTypeSymbol? _libraryImportAttribute;
         private readonly ImmutableArray<(INamedTypeSymbol Type, string Member)> _encoders;
         private readonly ImmutableHashSet<string> _managedNames;
+        private readonly ImmutableArray<string> _words;
 
         private CatalogView(
             Compilation compilation,
             Dictionary<INamedTypeSymbol, List<ApiEntry>> managed,
             ImmutableArray<ApiEntry> native,
-            ImmutableHashSet<INamedTypeSymbol> bindingTypes)
+            ImmutableHashSet<INamedTypeSymbol> bindingTypes,
+            ImmutableArray<string> words)
         {
             Compilation = compilation;
+            _words = words;
             _managed = managed;
             _native = native;
             _bindingTypes = bindingTypes;
@@ -92,37 +95,49 @@ namespace KillSafe.Analyzers.Catalog
 
             if (!anyCreator || !SourceMentionsAny(compilation, kinds))
                 return null;
-            return new CatalogView(compilation, managed, native.ToImmutable(), bindingTypes);
+            // The words of the asked kinds; default (no filter) when one of them has none.
+            var words = kinds.All(k => ResourceCatalog.AnchorWords.ContainsKey(k))
+                ? kinds.SelectMany(k => ResourceCatalog.AnchorWords[k]).Distinct().ToImmutableArray()
+                : default;
+            return new CatalogView(compilation, managed, native.ToImmutable(), bindingTypes, words);
         }
 
         /// <summary>The roles a rule starts its analysis from: without any of them in reach, it has nothing to do.</summary>
         private static bool IsStartingPoint(ApiRole role) => role is ApiRole.Create or ApiRole.HandleSignal or ApiRole.Accept;
 
-        // One scan of the source text per compilation, shared by every rule (the words of all kinds at once).
-        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, ImmutableHashSet<string>> MentionedWords = new();
-
         private static bool SourceMentionsAny(Compilation compilation, IReadOnlyCollection<ResourceKind> kinds)
         {
-            var mentioned = MentionedWords.GetValue(compilation, c =>
-            {
-                var words = ResourceCatalog.AnchorWords.Values.SelectMany(w => w).Distinct().ToList();
-                var found = ImmutableHashSet.CreateBuilder<string>(StringComparer.Ordinal);
-                foreach (var tree in c.SyntaxTrees)
-                {
-                    var text = tree.GetText().ToString();
-                    foreach (var word in words)
-                    {
-                        if (!found.Contains(word) && text.IndexOf(word, StringComparison.Ordinal) >= 0)
-                            found.Add(word);
-                    }
-
-                    if (found.Count == words.Count)
-                        break;
-                }
-
-                return found.ToImmutable();
-            });
+            var mentioned = SourceWords.For(compilation).Mentioned;
             return kinds.Any(k => !ResourceCatalog.AnchorWords.TryGetValue(k, out var words) || words.Any(mentioned.Contains));
+        }
+
+        /// <summary>True when <paramref name="tree"/> mentions a word of this view's kinds (or a kind has no words).</summary>
+        public bool Mentions(SyntaxTree tree)
+        {
+            if (_words.IsDefault)
+                return true;
+            var inTree = SourceWords.For(Compilation).In(tree);
+            foreach (var word in _words)
+            {
+                if (inTree.Contains(word))
+                    return true;
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// Registers <paramref name="action"/> for operations of <paramref name="kinds"/> only in member bodies of
+        /// files that mention this view's words: files that cannot use the APIs cost one check per member body,
+        /// not one callback per call.
+        /// </summary>
+        public void RegisterOperationAction(Microsoft.CodeAnalysis.Diagnostics.CompilationStartAnalysisContext start, Action<Microsoft.CodeAnalysis.Diagnostics.OperationAnalysisContext> action, params OperationKind[] kinds)
+        {
+            start.RegisterOperationBlockStartAction(block =>
+            {
+                if (block.OperationBlocks.Length > 0 && Mentions(block.OperationBlocks[0].Syntax.SyntaxTree))
+                    block.RegisterOperationAction(action, kinds);
+            });
         }
 
         /// <summary>The catalog row that <paramref name="method"/> is, or null.</summary>

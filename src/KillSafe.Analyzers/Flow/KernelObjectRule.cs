@@ -21,7 +21,7 @@ namespace KillSafe.Analyzers.Flow
                 if (catalog is null)
                     return;
                 var cleanup = CleanupConfiguration.Read(start.Options, ruleId);
-                start.RegisterOperationAction(c => Analyze(c, catalog, cleanup, report), OperationKind.Invocation, OperationKind.ObjectCreation);
+                catalog.RegisterOperationAction(start, c => Analyze(c, catalog, cleanup, report), OperationKind.Invocation, OperationKind.ObjectCreation);
             });
         }
 

@@ -40,9 +40,9 @@ namespace KillSafe.Analyzers.Rules
                 if (catalog is null)
                     return;
                 var lingerOption = start.Compilation.GetTypeByMetadataName(ResourceCatalog.LingerOptionType);
-                start.RegisterOperationAction(c => AnalyzeCall(c, catalog, lingerOption), OperationKind.Invocation);
+                catalog.RegisterOperationAction(start, c => AnalyzeCall(c, catalog, lingerOption), OperationKind.Invocation);
                 if (lingerOption is not null)
-                    start.RegisterOperationAction(c => AnalyzeAssignment(c, catalog, lingerOption), OperationKind.SimpleAssignment);
+                    catalog.RegisterOperationAction(start, c => AnalyzeAssignment(c, catalog, lingerOption), OperationKind.SimpleAssignment);
             });
         }
 

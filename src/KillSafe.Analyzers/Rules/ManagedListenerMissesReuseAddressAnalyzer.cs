@@ -45,7 +45,7 @@ namespace KillSafe.Analyzers.Rules
                 var unix = catalog.EnumValue(ResourceCatalog.AddressFamilyType, "Unix");
                 var inet = catalog.EnumValue(ResourceCatalog.AddressFamilyType, "InterNetwork");
                 var inet6 = catalog.EnumValue(ResourceCatalog.AddressFamilyType, "InterNetworkV6");
-                start.RegisterOperationAction(c => Analyze(c, catalog, unixCatalog, unix, inet, inet6), OperationKind.Invocation);
+                catalog.RegisterOperationAction(start, c => Analyze(c, catalog, unixCatalog, unix, inet, inet6), OperationKind.Invocation);
             });
         }
 

@@ -41,7 +41,7 @@ namespace KillSafe.Analyzers.Rules
                 var catalog = CatalogView.Create(start.Compilation, ResourceKind.ListeningSocket);
                 if (catalog is null)
                     return;
-                start.RegisterOperationAction(c => Analyze(c, catalog), OperationKind.Invocation);
+                catalog.RegisterOperationAction(start, c => Analyze(c, catalog), OperationKind.Invocation);
             });
         }
 

@@ -38,7 +38,7 @@ namespace KillSafe.Analyzers.Rules
                 if (catalog is null)
                     return;
                 var cleanup = CleanupConfiguration.Read(start.Options, DiagnosticId);
-                start.RegisterOperationAction(c => Analyze(c, catalog, cleanup), OperationKind.Invocation);
+                catalog.RegisterOperationAction(start, c => Analyze(c, catalog, cleanup), OperationKind.Invocation);
             });
         }
 

@@ -48,7 +48,7 @@ namespace KillSafe.Analyzers.Rules
                 if (catalog is null)
                     return; // nothing in this compilation can bind a Unix socket path
                 var cleanup = CleanupConfiguration.Read(start.Options, DiagnosticId);
-                start.RegisterOperationAction(c => AnalyzeInvocation(c, catalog, cleanup), OperationKind.Invocation);
+                catalog.RegisterOperationAction(start, c => AnalyzeInvocation(c, catalog, cleanup), OperationKind.Invocation);
             });
         }
 

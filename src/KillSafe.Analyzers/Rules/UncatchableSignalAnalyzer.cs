@@ -36,7 +36,7 @@ namespace KillSafe.Analyzers.Rules
                 var catalog = CatalogView.Create(start.Compilation, ResourceKind.ProcessSignal);
                 if (catalog is null)
                     return;
-                start.RegisterOperationAction(c => Analyze(c, catalog), OperationKind.Invocation);
+                catalog.RegisterOperationAction(start, c => Analyze(c, catalog), OperationKind.Invocation);
             });
         }
 

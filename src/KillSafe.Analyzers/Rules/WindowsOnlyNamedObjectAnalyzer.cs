@@ -41,7 +41,7 @@ namespace KillSafe.Analyzers.Rules
                 var supported = start.Compilation.GetTypeByMetadataName("System.Runtime.Versioning.SupportedOSPlatformAttribute");
                 if (catalog is null || IsWindowsOnly(start.Compilation.Assembly, supported))
                     return; // nothing to flag, or a Windows-only assembly (a net*-windows target framework)
-                start.RegisterOperationAction(c => Analyze(c, catalog, supported), OperationKind.Invocation, OperationKind.ObjectCreation);
+                catalog.RegisterOperationAction(start, c => Analyze(c, catalog, supported), OperationKind.Invocation, OperationKind.ObjectCreation);
             });
         }
 

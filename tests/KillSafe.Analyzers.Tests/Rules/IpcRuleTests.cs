@@ -158,5 +158,25 @@ class Queue
     static void Paired() { Posix.mq_open(""/q"", 0x42, 0x180, IntPtr.Zero); Posix.mq_unlink(""/q""); }
     static void Attach() { Posix.mq_open(""/q"", 2, 0, IntPtr.Zero); }
 }", KS1004.Diagnostic(PosixMessageQueueNeverUnlinkedAnalyzer.Rule).WithLocation(0).WithArguments("_name", "mq_open"));
+
+        [Fact]
+        public async Task A_PInvoke_renamed_in_another_file_is_still_seen_by_the_per_file_gate()
+        {
+            // The calling file never mentions "shm_open": the declaring file's words travel with the alias.
+            var test = new KillSafeTest<PosixSharedMemoryNeverUnlinkedAnalyzer, EmptyCodeFixProvider>();
+            test.TestState.Sources.Add(("Native.cs", @"
+using System.Runtime.InteropServices;
+static class Native
+{
+    [DllImport(""libc"", EntryPoint = ""shm_open"")] public static extern int OpenShared(string name, int flags, uint mode);
+}"));
+            test.TestState.Sources.Add(("Worker.cs", @"
+class Worker
+{
+    void Start() => {|#0:Native.OpenShared(""/renamed"", 0x42, 0x180)|};
+}"));
+            test.ExpectedDiagnostics.Add(KS1003.Diagnostic(PosixSharedMemoryNeverUnlinkedAnalyzer.Rule).WithLocation(0).WithArguments("/renamed", "shm_open"));
+            await test.RunAsync(System.Threading.CancellationToken.None);
+        }
     }
 }
