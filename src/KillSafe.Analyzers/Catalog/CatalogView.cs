@@ -54,6 +54,10 @@ namespace KillSafe.Analyzers.Catalog
         /// <summary>The catalog rows of several kinds at once (a rule about all SysV objects).</summary>
         public static CatalogView? Create(Compilation compilation, IReadOnlyCollection<ResourceKind> kinds)
         {
+            // The shared word scan first: it is cached per compilation, and in most projects it ends the matter
+            // before any symbol look-up.
+            if (!SourceMentionsAny(compilation, kinds))
+                return null;
             var managed = new Dictionary<INamedTypeSymbol, List<ApiEntry>>(SymbolEqualityComparer.Default);
             var native = ImmutableArray.CreateBuilder<ApiEntry>();
             bool anyCreator = false;
@@ -93,7 +97,7 @@ namespace KillSafe.Analyzers.Catalog
                         SymbolFilter.Member);
             }
 
-            if (!anyCreator || !SourceMentionsAny(compilation, kinds))
+            if (!anyCreator)
                 return null;
             // The words of the asked kinds; default (no filter) when one of them has none.
             var words = kinds.All(k => ResourceCatalog.AnchorWords.ContainsKey(k))

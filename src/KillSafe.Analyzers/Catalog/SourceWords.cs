@@ -17,7 +17,8 @@ namespace KillSafe.Analyzers.Catalog
     /// </summary>
     internal sealed class SourceWords
     {
-        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, SourceWords> Cache = new();
+        // Lazy: analyzers start concurrently, and ConditionalWeakTable may run a factory more than once.
+        private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Compilation, Lazy<SourceWords>> Cache = new();
         private static readonly string[] AllWords = ResourceCatalog.AnchorWords.Values.SelectMany(w => w).Distinct().ToArray();
 
         private readonly Dictionary<SyntaxTree, ImmutableHashSet<string>> _byTree;
@@ -31,7 +32,8 @@ namespace KillSafe.Analyzers.Catalog
         /// <summary>Every word some file mentions.</summary>
         public ImmutableHashSet<string> Mentioned { get; }
 
-        public static SourceWords For(Compilation compilation) => Cache.GetValue(compilation, Scan);
+        public static SourceWords For(Compilation compilation) =>
+            Cache.GetValue(compilation, c => new Lazy<SourceWords>(() => Scan(c), System.Threading.LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 
         /// <summary>The words <paramref name="tree"/> mentions (empty for a tree not in the compilation).</summary>
         public ImmutableHashSet<string> In(SyntaxTree tree) => _byTree.TryGetValue(tree, out var words) ? words : ImmutableHashSet<string>.Empty;
