@@ -126,12 +126,7 @@ file static class ProcessLock
             var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
             if (catalog is null || model.GetOperation(node, cancellationToken) is not { } operation || !diagnostic.Properties.TryGetValue(LockFileByExistenceAnalyzer.ShapeProperty, out var shape))
                 return null;
-            var (method, arguments) = operation switch
-            {
-                IInvocationOperation invocation => (invocation.TargetMethod, invocation.Arguments),
-                IObjectCreationOperation { Constructor: { } ctor } creation => (ctor, creation.Arguments),
-                _ => (null, default),
-            };
+            var (method, arguments) = CallSite.Of(operation);
             if (method is null || arguments.IsDefaultOrEmpty)
                 return null;
             var resolver = new IdentityResolver(model, catalog, cancellationToken);

@@ -46,12 +46,7 @@ namespace KillSafe.Analyzers.Flow
         /// <summary>Recognises <paramref name="operation"/> (an invocation or object creation) as a creating call, or returns null.</summary>
         public static KernelObjectCreation? TryCreate(IOperation operation, IdentityResolver resolver)
         {
-            var (method, arguments) = operation switch
-            {
-                IInvocationOperation invocation => (invocation.TargetMethod, invocation.Arguments),
-                IObjectCreationOperation { Constructor: { } ctor } creation => (ctor, creation.Arguments),
-                _ => (null, default),
-            };
+            var (method, arguments) = CallSite.Of(operation);
             if (method is null || resolver.Catalog.Match(method) is not { Role: ApiRole.Create } row || !IsKernelPersistent(row.Kind))
                 return null;
 

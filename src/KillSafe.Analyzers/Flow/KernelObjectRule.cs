@@ -34,13 +34,7 @@ namespace KillSafe.Analyzers.Flow
             var operation = context.Operation;
             if (operation.SemanticModel is not { } model)
                 return;
-            var method = operation switch
-            {
-                Microsoft.CodeAnalysis.Operations.IInvocationOperation invocation => invocation.TargetMethod,
-                Microsoft.CodeAnalysis.Operations.IObjectCreationOperation creation => creation.Constructor,
-                _ => null,
-            };
-            if (method is null || catalog.Match(method) is not { Role: ApiRole.Create })
+            if (!CallSite.IsCreation(operation, catalog))
                 return; // cheap pre-filter
             var resolver = new IdentityResolver(model, catalog, context.CancellationToken);
             var created = KernelObjectCreation.TryCreate(operation, resolver);

@@ -57,18 +57,6 @@ namespace KillSafe.Analyzers.Flow
             _ => "the Unix socket file",
         };
 
-        /// <summary>Cheap pre-filter: the operation calls a creating row of the catalog.</summary>
-        public static bool MayCreate(IOperation operation, CatalogView catalog)
-        {
-            var method = operation switch
-            {
-                IInvocationOperation invocation => invocation.TargetMethod,
-                IObjectCreationOperation creation => creation.Constructor,
-                _ => null,
-            };
-            return method is not null && catalog.Match(method) is { Role: ApiRole.Create };
-        }
-
         /// <summary>The persistent object <paramref name="operation"/> creates, or null (not a creation, or an identity that cannot be followed).</summary>
         public static PersistentObject? TryCreate(IOperation operation, IdentityResolver resolver)
         {

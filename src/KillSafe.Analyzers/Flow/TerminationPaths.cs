@@ -82,6 +82,10 @@ namespace KillSafe.Analyzers.Flow
             _dispose = dispose;
         }
 
+        /// <summary>An executable owns its process's lifetime (signals, children); a library never does.</summary>
+        public static bool IsExecutable(Compilation compilation) =>
+            compilation.Options.OutputKind is OutputKind.ConsoleApplication or OutputKind.WindowsApplication;
+
         public static TerminationPaths Create(Compilation compilation)
         {
             var byType = new Dictionary<INamedTypeSymbol, List<TerminationHook>>(SymbolEqualityComparer.Default);

@@ -43,7 +43,7 @@ namespace KillSafe.Analyzers.Rules
 
         private static void Analyze(OperationAnalysisContext context, CatalogView catalog, ImmutableHashSet<string> cleanup)
         {
-            if (!PersistentObject.MayCreate(context.Operation, catalog) || context.Operation.SemanticModel is not { } model)
+            if (!CallSite.IsCreation(context.Operation, catalog) || context.Operation.SemanticModel is not { } model)
                 return;
             if (context.ContainingSymbol is not IMethodSymbol { ContainingType: { } type } containing || containing.MethodKind == MethodKind.Destructor)
                 return;

@@ -50,12 +50,7 @@ namespace KillSafe.Analyzers.Rules
         private static void Analyze(OperationAnalysisContext context, CatalogView catalog, ImmutableHashSet<string> cleanup)
         {
             var operation = context.Operation;
-            var (method, arguments) = operation switch
-            {
-                IInvocationOperation invocation => (invocation.TargetMethod, invocation.Arguments),
-                IObjectCreationOperation { Constructor: { } ctor } creation => (ctor, creation.Arguments),
-                _ => (null, default),
-            };
+            var (method, arguments) = CallSite.Of(operation);
             if (method is null || catalog.Match(method) is not { Role: ApiRole.Create } row || operation.SemanticModel is not { } model)
                 return;
             if (!KernelObjectCreation.HasRequiredFlag(row, arguments, catalog) || row.IdentityArgument < 0 || row.IdentityArgument >= arguments.Length)
@@ -85,7 +80,7 @@ namespace KillSafe.Analyzers.Rules
                 shape = "Exists";
             }
 
-            var api = method.ContainingType.Name + (method.MethodKind == MethodKind.Constructor ? string.Empty : "." + method.Name);
+            var api = CallSite.Display(method);
             var display = path.Constant is not null ? path.Display : pathExpression.Syntax.ToString();
             context.ReportDiagnostic(Diagnostic.Create(Rule, operation.Syntax.GetLocation(), ImmutableDictionary<string, string?>.Empty.Add(ShapeProperty, shape), api, display));
         }

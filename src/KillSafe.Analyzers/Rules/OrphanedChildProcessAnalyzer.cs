@@ -38,7 +38,7 @@ namespace KillSafe.Analyzers.Rules
             context.EnableConcurrentExecution();
             context.RegisterCompilationStartAction(start =>
             {
-                if (start.Compilation.Options.OutputKind is not (OutputKind.ConsoleApplication or OutputKind.WindowsApplication))
+                if (!TerminationPaths.IsExecutable(start.Compilation))
                     return;
                 var catalog = CatalogView.Create(start.Compilation, ResourceKind.ChildProcess);
                 if (catalog is null)

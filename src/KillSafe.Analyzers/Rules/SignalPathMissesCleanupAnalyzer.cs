@@ -41,7 +41,7 @@ namespace KillSafe.Analyzers.Rules
             context.EnableConcurrentExecution();
             context.RegisterCompilationStartAction(start =>
             {
-                if (start.Compilation.Options.OutputKind is not (OutputKind.ConsoleApplication or OutputKind.WindowsApplication))
+                if (!TerminationPaths.IsExecutable(start.Compilation))
                     return; // libraries are never flagged
                 var catalog = CatalogView.Create(start.Compilation, PersistentObject.Kinds);
                 if (catalog is null)
@@ -108,7 +108,7 @@ namespace KillSafe.Analyzers.Rules
         /// </summary>
         private static PersistentObject? Candidate(OperationAnalysisContext context, CatalogView catalog, ImmutableHashSet<string> cleanup)
         {
-            if (!PersistentObject.MayCreate(context.Operation, catalog) || context.Operation.SemanticModel is not { } model)
+            if (!CallSite.IsCreation(context.Operation, catalog) || context.Operation.SemanticModel is not { } model)
                 return null;
             var resolver = new IdentityResolver(model, catalog, context.CancellationToken);
             var created = PersistentObject.TryCreate(context.Operation, resolver);

@@ -45,12 +45,7 @@ namespace KillSafe.Analyzers.Rules
         /// <summary>The temporary file <paramref name="operation"/> creates: its identity and how to show it; null when it creates none.</summary>
         internal static (ResourceIdentity[] Paths, string Display)? Created(IOperation operation, IdentityResolver resolver)
         {
-            var (method, arguments) = operation switch
-            {
-                IInvocationOperation invocation => (invocation.TargetMethod, invocation.Arguments),
-                IObjectCreationOperation { Constructor: { } ctor } creation => (ctor, creation.Arguments),
-                _ => (null, default),
-            };
+            var (method, arguments) = CallSite.Of(operation);
             if (method is null || resolver.Catalog.Match(method) is not { Role: ApiRole.Create } row)
                 return null;
             if (row.IdentityArgument == ApiEntry.ReturnIdentity)
@@ -74,12 +69,7 @@ namespace KillSafe.Analyzers.Rules
         private static void Analyze(OperationAnalysisContext context, CatalogView catalog, ImmutableHashSet<string> cleanup)
         {
             var operation = context.Operation;
-            var method = operation switch
-            {
-                IInvocationOperation invocation => invocation.TargetMethod,
-                IObjectCreationOperation creation => creation.Constructor,
-                _ => null,
-            };
+            var method = CallSite.Of(operation).Method;
             if (method is null || catalog.Match(method) is not { Role: ApiRole.Create } || operation.SemanticModel is not { } model)
                 return;
             var resolver = new IdentityResolver(model, catalog, context.CancellationToken);
@@ -90,7 +80,7 @@ namespace KillSafe.Analyzers.Rules
                 return;
             if (OwnedElsewhere(operation, created.Paths, resolver))
                 return;
-            var api = method.ContainingType.Name + (method.MethodKind == MethodKind.Constructor ? string.Empty : "." + method.Name);
+            var api = CallSite.Display(method);
             context.ReportDiagnostic(Diagnostic.Create(Rule, operation.Syntax.GetLocation(), api, created.Display));
         }
 

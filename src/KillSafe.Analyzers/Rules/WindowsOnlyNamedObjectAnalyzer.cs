@@ -47,12 +47,7 @@ namespace KillSafe.Analyzers.Rules
 
         private static void Analyze(OperationAnalysisContext context, CatalogView catalog, INamedTypeSymbol? supported)
         {
-            var (method, arguments) = context.Operation switch
-            {
-                IInvocationOperation invocation => (invocation.TargetMethod, invocation.Arguments),
-                IObjectCreationOperation { Constructor: { } ctor } creation => (ctor, creation.Arguments),
-                _ => (null, default),
-            };
+            var (method, arguments) = CallSite.Of(context.Operation);
             if (method is null || catalog.Match(method) is not { Role: ApiRole.Create } row || row.IdentityArgument >= arguments.Length)
                 return;
             if (method.Parameters[row.IdentityArgument].Type.SpecialType != SpecialType.System_String)
