@@ -47,6 +47,26 @@ namespace KillSafe.Analyzers.Rules
             });
         }
 
+        /// <summary>
+        /// <c>if (File.Exists(p)) { ... return; }</c> (refuse to start) or <c>while (File.Exists(p)) ...</c> (wait for the
+        /// holder): the shapes of a lock. <c>if (File.Exists(p)) File.Delete(p);</c> replaces an old file; no lock.
+        /// </summary>
+        private static bool GuardsAsLock(IInvocationOperation check)
+        {
+            switch (check.Parent)
+            {
+                case IWhileLoopOperation loop when loop.Condition == check:
+                    return true;
+                case IConditionalOperation { WhenTrue: { } whenTrue } conditional when conditional.Condition == check:
+                    var last = whenTrue is IBlockOperation block ? block.Operations.LastOrDefault() : whenTrue;
+                    return last is IReturnOperation or IThrowOperation
+                        || (last is IExpressionStatementOperation { Operation: IThrowOperation })
+                        || (last is IExpressionStatementOperation { Operation: IInvocationOperation { TargetMethod: { Name: "Exit", ContainingType.Name: "Environment" } } });
+                default:
+                    return false;
+            }
+        }
+
         private static void Analyze(OperationAnalysisContext context, CatalogView catalog, ImmutableHashSet<string> cleanup)
         {
             var operation = context.Operation;
@@ -73,9 +93,12 @@ namespace KillSafe.Analyzers.Rules
             }
             else
             {
-                // The take: File.Exists of the same path earlier. Only certain matches speak (unseenHelpersMayAct: false).
-                var checks = new ActionFinder(resolver, (_, r) => r.Role == ApiRole.ExistenceCheck, unseenHelpersMayAct: false);
-                if (!Precedence.ActionsBefore(operation, context.ContainingSymbol, checks).Any(c => !c.IsUnknown && c.Equals(path)))
+                // The take: File.Exists of the same path earlier in the same body, as a refusal or a wait.
+                if (!IdentityResolver.Root(operation).DescendantsAndSelf().OfType<IInvocationOperation>().Any(check =>
+                        check.Syntax.SpanStart < operation.Syntax.SpanStart
+                        && catalog.Match(check.TargetMethod) is { Role: ApiRole.ExistenceCheck }
+                        && check.Arguments.Length == 1 && resolver.Resolve(check.Arguments[0].Value).Equals(path)
+                        && GuardsAsLock(check)))
                     return;
                 shape = "Exists";
             }

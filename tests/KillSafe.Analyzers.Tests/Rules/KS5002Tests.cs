@@ -30,6 +30,14 @@ class Service
         return 0;
     }
     static void Run() { }
+    static void Wait(string path)
+    {
+        while (File.Exists(path))
+            System.Threading.Thread.Sleep(100);
+        {|#2:File.Create(path)|}.Dispose();
+        Run();
+        File.Delete(path);
+    }
     void Other(string dir)
     {
         var path = Path.Combine(dir, ""other.lock"");
@@ -38,7 +46,7 @@ class Service
         File.Delete(path);
     }
 }",
-            Expected(0, "File.WriteAllText", "/tmp/service.lock"), Expected(1, "FileStream", "path"));
+            Expected(0, "File.WriteAllText", "/tmp/service.lock"), Expected(2, "File.Create", "path"), Expected(1, "FileStream", "path"));
 
         [Fact]
         public Task Data_files_kernel_locks_and_unrelated_checks_are_quiet() => VerifyKS5002.AnalyzerAsync(@"
@@ -60,6 +68,13 @@ class Quiet
             return;
         File.WriteAllText(b, ""x"");
         File.Delete(b);
+    }
+    void Replace(string path)
+    {
+        if (File.Exists(path))
+            File.Delete(path); // replaces an old file: no lock
+        File.WriteAllText(path, ""pid"");
+        File.Delete(path);
     }
     void Temp(string path)
     {
