@@ -71,6 +71,9 @@ public static class DotnetCli
         };
         foreach (var key in new[] { "MSBuildExtensionsPath", "MSBUILD_EXE_PATH", "MSBuildSDKsPath", "MSBuildLoadMicrosoftTargetsReadOnly", "VSTEST_HOST_DEBUG" })
             environment[key] = null; // set by the test host's own MSBuild; a user's shell has none of them
+        // Every dotnet build leaves empty directories in TMPDIR (MSBuild's): keep them in a scratch directory.
+        using var temp = new ScratchDirectory("dotnet-tmp");
+        environment["TMPDIR"] = temp.Path + "/";
         using var child = ChildProcess.Start(Host, arguments, environment, workingDirectory);
         var exitCode = child.WaitForExitAsync(TimeSpan.FromMinutes(5)).GetAwaiter().GetResult();
         return (exitCode, child.Output);
