@@ -17,7 +17,9 @@ public sealed partial class Ownership
     /// <summary>Creates the attribution for <paramref name="snapshot"/>.</summary>
     public Ownership(Snapshot snapshot) => _snapshot = snapshot;
 
-    [GeneratedRegex(@"^dotnet-diagnostic-(\d+)-(\d+)-socket$")]
+    // A socket path is at most 107 bytes (unix(7)): under a long TMPDIR the runtime cuts the name, so any
+    // prefix of "socket" after the key still names the diagnostics socket (pid and key are complete).
+    [GeneratedRegex(@"^dotnet-diagnostic-(\d+)-(\d+)-(s(o(c(k(e(t)?)?)?)?)?)?$")]
     private static partial Regex DiagnosticSocket();
 
     [GeneratedRegex(@"^clr-debug-pipe-(\d+)-(\d+)-(in|out)$")]
