@@ -210,9 +210,9 @@ namespace KillSafe.Analyzers.Catalog
             [ResourceKind.PosixMessageQueue] = ImmutableArray.Create("mq_open"),
             [ResourceKind.WindowsOnlyNamedObject] = ImmutableArray.Create("Semaphore", "EventWaitHandle", "MemoryMappedFile"),
             [ResourceKind.ProcessSignal] = ImmutableArray.Create("PosixSignal", "signal", "sigaction", "sigset"),
-            [ResourceKind.LockFile] = ImmutableArray.Create("Exists", "CreateNew"),
+            [ResourceKind.LockFile] = ImmutableArray.Create("File.Exists", "CreateNew"),
             [ResourceKind.TemporaryFile] = ImmutableArray.Create("GetTempFileName", "GetTempPath"),
-            [ResourceKind.ChildProcess] = ImmutableArray.Create("Process"),
+            [ResourceKind.ChildProcess] = ImmutableArray.Create("Process.Start", "ProcessStartInfo", "new Process"),
         }.ToImmutableDictionary();
 
         /// <summary>A flags argument of type FileMode creates the file for these members (the others only open it).</summary>

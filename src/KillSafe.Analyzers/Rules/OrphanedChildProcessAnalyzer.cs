@@ -50,7 +50,7 @@ namespace KillSafe.Analyzers.Rules
 
                 start.RegisterOperationAction(c =>
                 {
-                    if (LongRuns(c.Operation, hooks, catalog))
+                    if (System.Threading.Volatile.Read(ref longRunning) == 0 && LongRuns(c.Operation, hooks, catalog))
                         System.Threading.Interlocked.Exchange(ref longRunning, 1);
                     if (c.Operation is IInvocationOperation call && Orphan(c, call, catalog, cleanup) is { } diagnostic)
                         orphans.Add(diagnostic);
