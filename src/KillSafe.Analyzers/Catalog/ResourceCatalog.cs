@@ -1,4 +1,6 @@
+using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 
 namespace KillSafe.Analyzers.Catalog
 {
@@ -51,7 +53,8 @@ namespace KillSafe.Analyzers.Catalog
             ["SIGSTOP"] = 19,
         }.ToImmutableDictionary();
 
-        public static readonly ImmutableArray<ApiEntry> Entries = ImmutableArray.Create(
+        public static readonly ImmutableArray<ApiEntry> Entries = ImmutableArray.CreateRange(new[]
+        {
             // --- Unix socket files (KS2001, KS2002) -------------------------------------------
             // Binding a path creates the socket file; only unlink(2) removes it (FACTS.md).
             new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.IdentityCarrier, ApiShape.Managed, ".ctor", "System.Net.Sockets.UnixDomainSocketEndPoint", 0, parameterCount: 1),
@@ -59,11 +62,7 @@ namespace KillSafe.Analyzers.Catalog
             // Kestrel 10.0.12 does not remove a stale file before binding (measured; docs/rules/KS2001.md).
             new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Create, ApiShape.Managed, "ListenUnixSocket", "Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions", 0),
             new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Create, ApiShape.Native, "bind", null, 1, parameterCount: 3),
-            new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.File", 0, parameterCount: 1),
-            new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.IdentityCarrier, ApiShape.Managed, ".ctor", "System.IO.FileInfo", 0, parameterCount: 1),
-            new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.FileInfo", ApiEntry.ReceiverIdentity, parameterCount: 0),
-            // Helpers in source that delete their parameter count as removals too (ActionFinder).
-            new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Remove, ApiShape.Native, "unlink", null, 0, parameterCount: 1),
+            // Removals: FileRemovals below.
 
             // --- SysV IPC (KS1001): the id that *get returns names the object; only *ctl(IPC_RMID) removes it.
             new ApiEntry(ResourceKind.SysVSharedMemory, ApiRole.Create, ApiShape.Native, "shmget", null, ApiEntry.ReturnIdentity, parameterCount: 3, flagsArgument: 2, requiredFlag: "IPC_CREAT", keyArgument: 0),
@@ -81,14 +80,9 @@ namespace KillSafe.Analyzers.Catalog
             new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Remove, ApiShape.Native, "shm_unlink", null, 0, parameterCount: 1),
             new ApiEntry(ResourceKind.PosixMessageQueue, ApiRole.Create, ApiShape.Native, "mq_open", null, 0, flagsArgument: 1, requiredFlag: "O_CREAT"),
             new ApiEntry(ResourceKind.PosixMessageQueue, ApiRole.Remove, ApiShape.Native, "mq_unlink", null, 0, parameterCount: 1),
-            // A file under /dev/shm is POSIX shared memory too (shm_open is open(2) there); the path must start with /dev/shm/.
-            new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Create, ApiShape.Managed, "Create", "System.IO.File", 0),
-            new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Create, ApiShape.Managed, "WriteAllBytes", "System.IO.File", 0),
-            new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Create, ApiShape.Managed, "WriteAllText", "System.IO.File", 0),
+            // A file under /dev/shm is POSIX shared memory too (shm_open is open(2) there); the path must start with
+            // /dev/shm/. The file-creating calls and removals are FileCreators and FileRemovals below.
             new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Create, ApiShape.Managed, "CreateFromFile", "System.IO.MemoryMappedFiles.MemoryMappedFile", 0, flagsArgument: 1, requiredFlag: CreatingFileModes),
-            new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Create, ApiShape.Managed, ".ctor", "System.IO.FileStream", 0, flagsArgument: 1, requiredFlag: CreatingFileModes),
-            new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.File", 0, parameterCount: 1),
-            new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Remove, ApiShape.Native, "unlink", null, 0, parameterCount: 1),
 
             // --- Signal handlers (KS4003); the identity argument is the signal number.
             new ApiEntry(ResourceKind.ProcessSignal, ApiRole.HandleSignal, ApiShape.Managed, "Create", "System.Runtime.InteropServices.PosixSignalRegistration", 0),
@@ -128,27 +122,12 @@ namespace KillSafe.Analyzers.Catalog
             new ApiEntry(ResourceKind.ListeningSocket, ApiRole.SetOption, ApiShape.Managed, "LingerState", "System.Net.Sockets.TcpClient", ApiEntry.ReceiverIdentity),
 
             // --- Lock files (KS5002): the path names the file; a check of its existence before creating it,
-            // or FileMode.CreateNew, makes it a lock by existence. File.Delete is the release that SIGKILL skips.
-            new ApiEntry(ResourceKind.LockFile, ApiRole.Create, ApiShape.Managed, "Create", "System.IO.File", 0),
-            new ApiEntry(ResourceKind.LockFile, ApiRole.Create, ApiShape.Managed, "WriteAllText", "System.IO.File", 0),
-            new ApiEntry(ResourceKind.LockFile, ApiRole.Create, ApiShape.Managed, "WriteAllBytes", "System.IO.File", 0),
-            new ApiEntry(ResourceKind.LockFile, ApiRole.Create, ApiShape.Managed, "WriteAllLines", "System.IO.File", 0),
-            new ApiEntry(ResourceKind.LockFile, ApiRole.Create, ApiShape.Managed, "Open", "System.IO.File", 0, flagsArgument: 1, requiredFlag: CreatingFileModes),
-            new ApiEntry(ResourceKind.LockFile, ApiRole.Create, ApiShape.Managed, ".ctor", "System.IO.FileStream", 0, flagsArgument: 1, requiredFlag: CreatingFileModes),
+            // or FileMode.CreateNew, makes it a lock by existence. File.Delete is the release that SIGKILL skips (FileCreators, FileRemovals).
             new ApiEntry(ResourceKind.LockFile, ApiRole.ExistenceCheck, ApiShape.Managed, "Exists", "System.IO.File", 0),
-            new ApiEntry(ResourceKind.LockFile, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.File", 0, parameterCount: 1),
 
             // --- Temporary files (KS5003): GetTempFileName creates the file and returns its path; a file
-            // created under GetTempPath() is one too. Only File.Delete (or FileOptions.DeleteOnClose) removes it.
+            // created under GetTempPath() is one too (FileCreators). Only a removal (FileRemovals) or FileOptions.DeleteOnClose removes it.
             new ApiEntry(ResourceKind.TemporaryFile, ApiRole.Create, ApiShape.Managed, "GetTempFileName", "System.IO.Path", ApiEntry.ReturnIdentity),
-            new ApiEntry(ResourceKind.TemporaryFile, ApiRole.Create, ApiShape.Managed, "Create", "System.IO.File", 0),
-            new ApiEntry(ResourceKind.TemporaryFile, ApiRole.Create, ApiShape.Managed, "WriteAllText", "System.IO.File", 0),
-            new ApiEntry(ResourceKind.TemporaryFile, ApiRole.Create, ApiShape.Managed, "WriteAllBytes", "System.IO.File", 0),
-            new ApiEntry(ResourceKind.TemporaryFile, ApiRole.Create, ApiShape.Managed, "WriteAllLines", "System.IO.File", 0),
-            new ApiEntry(ResourceKind.TemporaryFile, ApiRole.Create, ApiShape.Managed, ".ctor", "System.IO.FileStream", 0, flagsArgument: 1, requiredFlag: CreatingFileModes),
-            new ApiEntry(ResourceKind.TemporaryFile, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.File", 0, parameterCount: 1),
-            new ApiEntry(ResourceKind.TemporaryFile, ApiRole.IdentityCarrier, ApiShape.Managed, ".ctor", "System.IO.FileInfo", 0, parameterCount: 1),
-            new ApiEntry(ResourceKind.TemporaryFile, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.FileInfo", ApiEntry.ReceiverIdentity, parameterCount: 0),
 
             // --- Child processes (KS5001): the Process object names the child; waiting for it or killing it
             // ties it to the parent's lifetime.
@@ -182,7 +161,37 @@ namespace KillSafe.Analyzers.Catalog
             new ApiEntry(ResourceKind.ListeningSocket, ApiRole.IdleTimeout, ApiShape.Managed, "CancelAfter", "System.Threading.CancellationTokenSource", ApiEntry.ReceiverIdentity),
             new ApiEntry(ResourceKind.ListeningSocket, ApiRole.IdleTimeout, ApiShape.Managed, ".ctor", "System.Threading.CancellationTokenSource", ApiEntry.ReceiverIdentity, parameterCount: 1),
             new ApiEntry(ResourceKind.ListeningSocket, ApiRole.IdleTimeout, ApiShape.Managed, "WaitAsync", "System.Threading.Tasks.Task", ApiEntry.ReceiverIdentity),
-            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.IdleTimeout, ApiShape.Managed, "WaitAsync", "System.Threading.Tasks.Task`1", ApiEntry.ReceiverIdentity));
+            new ApiEntry(ResourceKind.ListeningSocket, ApiRole.IdleTimeout, ApiShape.Managed, "WaitAsync", "System.Threading.Tasks.Task`1", ApiEntry.ReceiverIdentity),
+        }
+        .Concat(FileRemovals(ResourceKind.UnixSocketFile))
+        .Concat(FileCreators(ResourceKind.PosixSharedMemory)).Concat(FileRemovals(ResourceKind.PosixSharedMemory))
+        .Concat(FileCreators(ResourceKind.LockFile)).Concat(FileRemovals(ResourceKind.LockFile))
+        .Concat(FileCreators(ResourceKind.TemporaryFile)).Concat(FileRemovals(ResourceKind.TemporaryFile)));
+
+        /// <summary>
+        /// The managed calls that create a file at the path of their first argument (FileMode arguments must be a
+        /// creating mode), for every kind that is a file: shared memory under /dev/shm, lock files, temporary files.
+        /// </summary>
+        private static IEnumerable<ApiEntry> FileCreators(ResourceKind kind)
+        {
+            foreach (var name in new[] { "Create", "WriteAllText", "WriteAllBytes", "WriteAllLines" })
+                yield return new ApiEntry(kind, ApiRole.Create, ApiShape.Managed, name, "System.IO.File", 0);
+            yield return new ApiEntry(kind, ApiRole.Create, ApiShape.Managed, "Open", "System.IO.File", 0, flagsArgument: 1, requiredFlag: CreatingFileModes);
+            yield return new ApiEntry(kind, ApiRole.Create, ApiShape.Managed, ".ctor", "System.IO.FileStream", 0, flagsArgument: 1, requiredFlag: CreatingFileModes);
+        }
+
+        /// <summary>
+        /// What removes a file by its path, for every kind that is one (FACTS.md: only unlink(2) removes a socket file
+        /// or a /dev/shm object): File.Delete, FileInfo.Delete (the FileInfo carries the path), and unlink.
+        /// Helpers in source that delete their parameter count as removals too (ActionFinder).
+        /// </summary>
+        private static IEnumerable<ApiEntry> FileRemovals(ResourceKind kind)
+        {
+            yield return new ApiEntry(kind, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.File", 0, parameterCount: 1);
+            yield return new ApiEntry(kind, ApiRole.IdentityCarrier, ApiShape.Managed, ".ctor", "System.IO.FileInfo", 0, parameterCount: 1);
+            yield return new ApiEntry(kind, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.FileInfo", ApiEntry.ReceiverIdentity, parameterCount: 0);
+            yield return new ApiEntry(kind, ApiRole.Remove, ApiShape.Native, "unlink", null, 0, parameterCount: 1);
+        }
 
         /// <summary>
         /// Socket options by their C name, with the native (level, option) numbers and the managed

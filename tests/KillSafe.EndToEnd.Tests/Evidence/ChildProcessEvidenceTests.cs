@@ -35,10 +35,7 @@ public sealed class ChildProcessEvidenceTests : SocketEvidence
     private static bool IsOurSleep(int pid) =>
         File.Exists($"/proc/{pid}/cmdline") && File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ').Trim() == "sleep " + Marker;
 
-    private static int ParentOf(int pid) => ProcStatParent(File.ReadAllText($"/proc/{pid}/stat"));
-
-    // Field 4 of /proc/<pid>/stat, after the parenthesised command name.
-    private static int ProcStatParent(string stat) => int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+    private static int ParentOf(int pid) => KillSafe.Verification.Proc.ProcStat.Parse(File.ReadAllText($"/proc/{pid}/stat")).ParentPid;
 
     private async Task<(int Parent, int Child)> StartAndTerminateAsync(string source, string name)
     {
