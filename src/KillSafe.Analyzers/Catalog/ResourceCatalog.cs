@@ -230,6 +230,10 @@ namespace KillSafe.Analyzers.Catalog
         /// <summary>The directory of POSIX shared memory: a file created below it is a kernel-persistent object.</summary>
         public const string DevShmPrefix = "/dev/shm/";
 
+        /// <summary>The directory of temporary files (KS5003): paths built from <c>Path.GetTempPath()</c>.</summary>
+        public const string PathType = "System.IO.Path";
+        public const string TempPathMethod = "GetTempPath";
+
         /// <summary>Managed enums that name socket parameters, by metadata name.</summary>
         public const string AddressFamilyType = "System.Net.Sockets.AddressFamily";
         public const string SocketOptionLevelType = "System.Net.Sockets.SocketOptionLevel";

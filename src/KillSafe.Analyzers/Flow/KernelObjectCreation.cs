@@ -67,7 +67,7 @@ namespace KillSafe.Analyzers.Flow
                 return null;
             var name = IdentityResolver.ArgumentFor(arguments, row.IdentityArgument);
             // A managed file call is POSIX shared memory only when the path is under /dev/shm.
-            if (row.Shape == ApiShape.Managed && !StartsWith(resolver.Origin(name), ResourceCatalog.DevShmPrefix))
+            if (row.Shape == ApiShape.Managed && !PathRoot.StartsAt(name, resolver, PathRoot.Directory(ResourceCatalog.DevShmPrefix)))
                 return null;
             var identity = resolver.Resolve(name);
             return new KernelObjectCreation(operation, row, identity.IsUnknown ? new List<ResourceIdentity>() : new List<ResourceIdentity> { identity }, name, null);
@@ -123,16 +123,5 @@ namespace KillSafe.Analyzers.Flow
                 _ => null,
             };
         }
-
-        private static bool StartsWith(IOperation value, string prefix) => value switch
-        {
-            { ConstantValue: { HasValue: true, Value: string s } } => s.StartsWith(prefix, System.StringComparison.Ordinal),
-            IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } binary => StartsWith(IdentityResolver.Strip(binary.LeftOperand), prefix),
-            IInterpolatedStringOperation interpolated => interpolated.Parts.FirstOrDefault() is IInterpolatedStringTextOperation { Text.ConstantValue: { HasValue: true, Value: string text } }
-                && text.StartsWith(prefix, System.StringComparison.Ordinal),
-            IInvocationOperation { TargetMethod.Name: "Combine" } combine when combine.Arguments.Length > 0 =>
-                StartsWith(IdentityResolver.Strip(combine.Arguments[0].Value), prefix.TrimEnd('/')),
-            _ => false,
-        };
     }
 }

@@ -57,10 +57,10 @@ namespace KillSafe.Analyzers.Rules
                     : null; // discarded or stored where it escapes: prefer silence
             }
 
-            if (!KernelObjectCreation.HasRequiredFlag(row, arguments, resolver.Catalog) || row.IdentityArgument >= arguments.Length || DeletesOnClose(arguments))
+            if (!KernelObjectCreation.HasRequiredFlag(row, arguments, resolver.Catalog) || row.IdentityArgument >= arguments.Length || DeletesOnClose(arguments, resolver.Catalog))
                 return null;
             var path = IdentityResolver.ArgumentFor(arguments, row.IdentityArgument);
-            if (!UnderTempPath(resolver.Origin(path), resolver, 0))
+            if (!PathRoot.StartsAt(path, resolver, PathRoot.IsTempPath))
                 return null;
             var identity = resolver.Resolve(path);
             return identity.IsUnknown ? null : (new[] { identity }, path.Syntax.ToString());
@@ -93,29 +93,13 @@ namespace KillSafe.Analyzers.Rules
             {
                 IReturnOperation { ReturnedValue: { } value } => paths.Contains(resolver.Resolve(value)),
                 ISimpleAssignmentOperation { Target: IFieldReferenceOperation or IPropertyReferenceOperation } assignment => paths.Contains(resolver.Resolve(assignment.Value)),
-                IObjectCreationOperation { Arguments.Length: > 0 } opened when DeletesOnClose(opened.Arguments) => paths.Contains(resolver.Resolve(opened.Arguments[0].Value)),
+                IObjectCreationOperation { Arguments.Length: > 0 } opened when DeletesOnClose(opened.Arguments, resolver.Catalog) => paths.Contains(resolver.Resolve(opened.Arguments[0].Value)),
                 _ => false,
             });
 
         /// <summary>A FileStream opened with FileOptions.DeleteOnClose: the runtime deletes it when the stream closes.</summary>
-        private static bool DeletesOnClose(ImmutableArray<IArgumentOperation> arguments) =>
-            arguments.Any(a => a.Parameter?.Type.Name == "FileOptions" && a.Value.ConstantValue is { HasValue: true, Value: int options } && (options & 0x4000000) != 0);
-
-        /// <summary><c>Path.GetTempPath()</c>, or a path built from it (Combine, +, interpolation).</summary>
-        private static bool UnderTempPath(IOperation value, IdentityResolver resolver, int depth)
-        {
-            if (depth > IdentityResolver.MaxDepth)
-                return false;
-            value = resolver.Origin(value);
-            return value switch
-            {
-                IInvocationOperation { TargetMethod: { Name: "GetTempPath", ContainingType.Name: "Path" } } => true,
-                IInvocationOperation { TargetMethod: { Name: "Combine", ContainingType.Name: "Path" } } combine when combine.Arguments.Length > 0 =>
-                    UnderTempPath(combine.Arguments[0].Value, resolver, depth + 1) || (combine.Arguments[0].Value is IArrayCreationOperation { Initializer.ElementValues: { Length: > 0 } elements } && UnderTempPath(elements[0], resolver, depth + 1)),
-                IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } binary => UnderTempPath(binary.LeftOperand, resolver, depth + 1),
-                IInterpolatedStringOperation interpolated => interpolated.Parts.FirstOrDefault() is IInterpolationOperation first && UnderTempPath(first.Expression, resolver, depth + 1),
-                _ => false,
-            };
-        }
+        private static bool DeletesOnClose(ImmutableArray<IArgumentOperation> arguments, CatalogView catalog) =>
+            catalog.EnumValue("System.IO.FileOptions", "DeleteOnClose") is { } deleteOnClose
+            && arguments.Any(a => a.Parameter?.Type.Name == "FileOptions" && ConstantFolder.TryFold(a.Value, catalog, out var options) && (options & deleteOnClose) != 0);
     }
 }

@@ -29,9 +29,11 @@ class Work
         var path = Path.Combine(Path.GetTempPath(), id + "".json"");
         {|#1:File.WriteAllText(path, ""{}"")|};
         using var s = {|#2:new FileStream(Path.GetTempPath() + ""scratch"", FileMode.Create)|};
+        var report = $""{Path.GetTempPath()}/report-{id}.txt"";
+        {|#3:File.Create(report)|}.Dispose();
     }
 }",
-            Expected(0, "Path.GetTempFileName", "tmp"), Expected(1, "File.WriteAllText", "path"), Expected(2, "FileStream", @"Path.GetTempPath() + ""scratch"""));
+            Expected(0, "Path.GetTempFileName", "tmp"), Expected(1, "File.WriteAllText", "path"), Expected(2, "FileStream", @"Path.GetTempPath() + ""scratch"""), Expected(3, "File.Create", "report"));
 
         [Fact]
         public Task Deleted_escaping_DeleteOnClose_and_non_temporary_files_are_quiet() => VerifyKS5003.AnalyzerAsync(@"
