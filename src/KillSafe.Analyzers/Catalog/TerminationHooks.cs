@@ -89,6 +89,15 @@ namespace KillSafe.Analyzers.Catalog
             "Receive", "ReceiveAsync", "ReceiveFrom", "Delay", "GetResult", "Listen");
 
         /// <summary>
+        /// Waits that can last forever when called without a timeout or with <c>Timeout.Infinite</c> (-1): a
+        /// program that makes one runs until it is stopped (KS5001's sign of a long-running program).
+        /// </summary>
+        public static readonly ImmutableArray<(string Type, string Member)> InfiniteWaits = ImmutableArray.Create(
+            ("System.Threading.Thread", "Sleep"),
+            ("System.Threading.WaitHandle", "WaitOne"),
+            ("System.Threading.Tasks.Task", "Delay"));
+
+        /// <summary>
         /// The signal a <c>PosixSignal</c> value or raw signal number names (PosixSignal's members are negative:
         /// SIGHUP -1, SIGINT -2, SIGQUIT -3, SIGTERM -4; raw numbers from signal(7) on x86-64 and arm64).
         /// </summary>

@@ -80,6 +80,10 @@ namespace KillSafe.Analyzers.Flow
         public ActionFinder Removals(IdentityResolver resolver, System.Collections.Immutable.ImmutableHashSet<string> configuredHelpers) =>
             KernelObjectRule.Removals(resolver, Kind, configuredHelpers);
 
+        /// <summary>Removals of any persistent kind: what a signal handler removes may be any of the program's objects.</summary>
+        public static ActionFinder AnyRemovals(IdentityResolver resolver, System.Collections.Immutable.ImmutableHashSet<string> configuredHelpers) =>
+            new ActionFinder(resolver, (call, row) => row.Role == ApiRole.Remove && Kinds.Contains(row.Kind) && KernelObjectCreation.HasRequiredFlag(row, call.Arguments, resolver.Catalog), configuredHelpers: configuredHelpers);
+
         /// <summary>True when <paramref name="removed"/> names this object for certain.</summary>
         public bool IsNamedBy(ResourceIdentity removed) => !removed.IsUnknown && Identities.Contains(removed);
 

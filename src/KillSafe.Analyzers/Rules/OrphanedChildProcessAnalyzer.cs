@@ -77,11 +77,21 @@ namespace KillSafe.Analyzers.Rules
         {
             IWhileLoopOperation { Condition: null or { ConstantValue: { HasValue: true, Value: true } } } => true,
             IForLoopOperation { Condition: null or { ConstantValue: { HasValue: true, Value: true } } } => true,
-            IInvocationOperation { TargetMethod.Name: "Sleep" or "WaitOne" or "Delay" } wait =>
-                wait.Arguments.Length == 0 || wait.Arguments[0].Value.ConstantValue is { HasValue: true, Value: -1 },
+            IInvocationOperation wait when IsInfiniteWait(wait) => true,
             IInvocationOperation call => hooks.From(call, catalog) is { Signals: not Signals.None } path && path.Method is null && path.Body is not null && path.From > 0,
             _ => false,
         };
+
+        private static bool IsInfiniteWait(IInvocationOperation wait)
+        {
+            var method = wait.TargetMethod;
+            if (method.ContainingType is not { } type)
+                return false;
+            var typeName = type.OriginalDefinition.ToDisplayString();
+            if (!TerminationHooks.InfiniteWaits.Any(w => w.Member == method.Name && w.Type == typeName))
+                return false;
+            return wait.Arguments.Length == 0 || wait.Arguments[0].Value.ConstantValue is { HasValue: true, Value: -1 };
+        }
 
         private static Diagnostic? Orphan(OperationAnalysisContext context, IInvocationOperation call, CatalogView catalog, ImmutableHashSet<string> cleanup)
         {

@@ -50,19 +50,21 @@ namespace KillSafe.Analyzers.Rules
                 var hooks = TerminationPaths.Create(start.Compilation);
                 var candidates = new ConcurrentBag<PersistentObject>();
                 var paths = new ConcurrentBag<(Signals Signals, Signals Cancels, List<ResourceIdentity> Removed)>();
+                void Record(CoveringPath path, SemanticModel model, System.Threading.CancellationToken cancellationToken) =>
+                    paths.Add((path.Signals, path.Cancels, path.Removals(PersistentObject.AnyRemovals(new IdentityResolver(model, catalog, cancellationToken), cleanup))));
 
                 start.RegisterOperationAction(c =>
                 {
                     if (Candidate(c, catalog, cleanup) is { } created)
                         candidates.Add(created);
                     if (c.Operation.SemanticModel is { } model && hooks.From(c.Operation, catalog) is { } path)
-                        paths.Add((path.Signals, path.Cancels, path.Removals(AnyRemoval(new IdentityResolver(model, catalog, c.CancellationToken), cleanup))));
+                        Record(path, model, c.CancellationToken);
                 }, OperationKind.Invocation, OperationKind.ObjectCreation, OperationKind.EventAssignment);
 
                 start.RegisterOperationBlockAction(c =>
                 {
                     if (c.OwningSymbol is IMethodSymbol method && hooks.FromImplementation(method) is { } path && c.OperationBlocks.FirstOrDefault()?.SemanticModel is { } model)
-                        paths.Add((path.Signals, path.Cancels, path.Removals(AnyRemoval(new IdentityResolver(model, catalog, c.CancellationToken), cleanup))));
+                        Record(path, model, c.CancellationToken);
                 });
 
                 start.RegisterCompilationEndAction(end =>
@@ -97,10 +99,6 @@ namespace KillSafe.Analyzers.Rules
                 names.Add("SIGHUP");
             return names.Count == 1 ? names[0] : string.Join(", ", names.Take(names.Count - 1)) + " or " + names[names.Count - 1];
         }
-
-        /// <summary>Removals of any persistent kind (a covering path may clean up several objects).</summary>
-        private static ActionFinder AnyRemoval(IdentityResolver resolver, ImmutableHashSet<string> cleanup) =>
-            new ActionFinder(resolver, (call, row) => row.Role == ApiRole.Remove && PersistentObject.Kinds.Contains(row.Kind) && KernelObjectCreation.HasRequiredFlag(row, call.Arguments, resolver.Catalog), configuredHelpers: cleanup);
 
         /// <summary>
         /// A creation whose cleanup exists (outside finalizers) but is not a mark-for-removal right after it; null

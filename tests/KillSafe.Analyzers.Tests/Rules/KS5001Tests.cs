@@ -47,6 +47,31 @@ class Service
 }", expected: new[] { Expected(0), Expected(1), Expected(2) });
 
         [Fact]
+        public Task An_infinite_wait_makes_a_program_long_running_and_a_short_sleep_does_not() => Task.WhenAll(
+            RunAsync(@"
+using System.Diagnostics;
+using System.Threading;
+class Daemon
+{
+    static void Main()
+    {
+        {|#0:Process.Start(""helper"")|};
+        Thread.Sleep(Timeout.Infinite);
+    }
+}", expected: Expected(0)),
+            RunAsync(@"
+using System.Diagnostics;
+using System.Threading;
+class Tool
+{
+    static void Main()
+    {
+        Process.Start(""helper"");
+        Thread.Sleep(100);
+    }
+}"));
+
+        [Fact]
         public Task Waited_killed_returned_and_short_lived_programs_are_quiet() => Task.WhenAll(
             RunAsync(Service + @"
     void Start()
