@@ -61,14 +61,7 @@ namespace KillSafe.CodeFixes
             {
                 if (DeleteOnCloseTarget(session.Root, session.Model, diagnostic, session.CancellationToken) is not { } creation)
                     return false;
-                var arguments = creation.ArgumentList!.Arguments;
-                ArgumentSyntax Arg(string text) => SyntaxFactory.Argument(SyntaxFactory.ParseExpression(text).WithAdditionalAnnotations(Simplifier.Annotation));
-                if (arguments.Count == 2)
-                    arguments = arguments.Add(Arg("global::System.IO.FileAccess.ReadWrite"));
-                if (arguments.Count == 3)
-                    arguments = arguments.Add(Arg("global::System.IO.FileShare.None"));
-                arguments = arguments.Add(Arg("4096")).Add(Arg("global::System.IO.FileOptions.DeleteOnClose"));
-                session.Editor.ReplaceNode(creation.ArgumentList, creation.ArgumentList.WithArguments(arguments));
+                session.Editor.ReplaceNode(creation.ArgumentList!, FileOpenArguments.With(creation.ArgumentList!, mode: null, share: null, "4096", "global::System.IO.FileOptions.DeleteOnClose"));
                 return true;
             }
 
@@ -164,13 +157,10 @@ namespace KillSafe.CodeFixes
                     && list.Arguments.IndexOf(argument) == 0 ? opener : null;
             }
 
-            if (creation is not { ArgumentList: { Arguments: { Count: >= 2 and <= 4 } arguments } }
-                || arguments.Any(a => a.NameColon is not null)
-                || model.GetSymbolInfo(creation, cancellationToken).Symbol is not IMethodSymbol ctor
-                || ctor.ContainingType.Name != "FileStream" || ctor.Parameters.Length != arguments.Count || ctor.Parameters[1].Type.Name != "FileMode"
-                || (arguments.Count >= 3 && ctor.Parameters[2].Type.Name != "FileAccess")
-                || (arguments.Count == 4 && ctor.Parameters[3].Type.Name != "FileShare"))
+            if (creation is null || model.GetSymbolInfo(creation, cancellationToken).Symbol is not IMethodSymbol { ContainingType.Name: "FileStream" } ctor
+                || ctor.Parameters.Length != creation.ArgumentList?.Arguments.Count || FileOpenArguments.Of(creation, ctor) is not { } opened)
                 return null;
+            var arguments = opened.Arguments;
             if (node == creation && model.GetSymbolInfo(arguments[0].Expression, cancellationToken).Symbol is ILocalSymbol local && Uses(member, local, model, cancellationToken).Count != 1)
                 return null;
             return creation;

@@ -11,7 +11,6 @@ using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
-using Microsoft.CodeAnalysis.Simplification;
 
 namespace KillSafe.CodeFixes
 {
@@ -85,16 +84,7 @@ file static class ProcessLock
 
             if (plan.Arguments is { } arguments)
             {
-                var list = arguments.Arguments;
-                ArgumentSyntax Arg(string text) => SyntaxFactory.Argument(SyntaxFactory.ParseExpression(text).WithAdditionalAnnotations(Simplifier.Annotation));
-                list = list.Replace(list[1], Arg("global::System.IO.FileMode.OpenOrCreate").WithTriviaFrom(list[1]));
-                if (list.Count == 2)
-                    list = list.Add(Arg("global::System.IO.FileAccess.ReadWrite"));
-                if (list.Count == 3)
-                    list = list.Add(Arg("global::System.IO.FileShare.None"));
-                else
-                    list = list.Replace(list[3], Arg("global::System.IO.FileShare.None").WithTriviaFrom(list[3]));
-                session.Editor.ReplaceNode(arguments, arguments.WithArguments(list));
+                session.Editor.ReplaceNode(arguments, FileOpenArguments.With(arguments, mode: "OpenOrCreate", share: "None"));
             }
             else
             {
@@ -135,10 +125,7 @@ file static class ProcessLock
 
             if (shape == "CreateNew")
             {
-                var list = (node as BaseObjectCreationExpressionSyntax)?.ArgumentList ?? (node as InvocationExpressionSyntax)?.ArgumentList;
-                if (list is null || list.Arguments.Count < 2 || list.Arguments.Any(a => a.NameColon is not null) || method.Parameters.Length < 2
-                    || method.Parameters[1].Type.Name != "FileMode" || (list.Arguments.Count >= 4 && method.Parameters[3].Type.Name != "FileShare")
-                    || (list.Arguments.Count == 3 && method.Parameters[2].Type.Name != "FileAccess"))
+                if (FileOpenArguments.Of(node, method) is not { } list)
                     return null;
                 plan.Arguments = list;
             }

@@ -98,6 +98,22 @@ public sealed class TemporaryFileEvidenceTests : SocketEvidence
         }
         """;
 
+    private const string StreamProgram = """
+        using System;
+        using System.IO;
+
+        class Program
+        {
+            static void Main()
+            {
+                var scratch = Path.GetTempFileName();
+                using var stream = new FileStream(scratch, FileMode.Open);
+                stream.WriteByte(42);
+                Console.WriteLine("USED " + stream.Name); // the path itself is used by the one stream only
+            }
+        }
+        """;
+
     private async Task<string[]> RunInOwnTempAsync(string dll)
     {
         var tmp = Path.Combine(Scratch.Path, "tmp-" + Path.GetFileNameWithoutExtension(dll));
@@ -117,5 +133,17 @@ public sealed class TemporaryFileEvidenceTests : SocketEvidence
         var fixedSource = await FixedAsync(Program, TemporaryFileNeverDeletedAnalyzer.DiagnosticId, new TemporaryFileNeverDeletedAnalyzer(), new DeleteTemporaryFileCodeFix());
         Assert.Contains("finally", fixedSource);
         Assert.Empty(await RunInOwnTempAsync(Build(fixedSource, "TempFixed")));
+    }
+
+    [Fact]
+    public async Task KS5003_single_stream_temporary_file_is_gone_with_DeleteOnClose()
+    {
+        Assert.Single(await RunInOwnTempAsync(Build(StreamProgram, "TempStreamFlagged")));
+
+        Assert.Contains(await AnalyzerRun.DiagnosticsAsync(StreamProgram, new TemporaryFileNeverDeletedAnalyzer()), d => d.Id == TemporaryFileNeverDeletedAnalyzer.DiagnosticId);
+        var fixedSource = await AnalyzerRun.FixAllAsync(StreamProgram, new TemporaryFileNeverDeletedAnalyzer(), new DeleteTemporaryFileCodeFix(), DeleteTemporaryFileCodeFix.DeleteOnCloseKey);
+        Assert.Contains("FileOptions.DeleteOnClose", fixedSource);
+        Assert.DoesNotContain(await AnalyzerRun.DiagnosticsAsync(fixedSource, new TemporaryFileNeverDeletedAnalyzer()), d => d.Id == TemporaryFileNeverDeletedAnalyzer.DiagnosticId);
+        Assert.Empty(await RunInOwnTempAsync(Build(fixedSource, "TempStreamFixed")));
     }
 }
