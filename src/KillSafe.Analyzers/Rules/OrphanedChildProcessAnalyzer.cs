@@ -107,20 +107,11 @@ namespace KillSafe.Analyzers.Rules
             var reaps = new ActionFinder(resolver, (_, r) => r.Role == ApiRole.Reap, configuredHelpers: cleanup);
             if (Precedence.ActionsAfter(call, context.ContainingSymbol, reaps).Any(r => r.IsUnknown || r.Equals(child)))
                 return null;
-            if (Escapes(call, child, resolver))
+            // Returned, stored in another object or passed to framework code (a list): its new owner decides.
+            // A field of this type is not a hand-over: its waits and kills anywhere in the type count (above).
+            if (HandOver.InMember(call, child.Equals, resolver, ownFields: false, frameworkCalls: true))
                 return null;
             return Diagnostic.Create(Rule, call.Syntax.GetLocation(), "Process." + call.TargetMethod.Name);
         }
-
-        /// <summary>The Process leaves the method (returned, stored in a field or a collection, passed on): its new owner decides.</summary>
-        private static bool Escapes(IOperation call, ResourceIdentity child, IdentityResolver resolver) =>
-            IdentityResolver.Root(call).DescendantsAndSelf().Any(o => o switch
-            {
-                IReturnOperation { ReturnedValue: { } value } => resolver.Resolve(value).Equals(child),
-                ISimpleAssignmentOperation { Target: IFieldReferenceOperation or IPropertyReferenceOperation } assignment =>
-                    resolver.Resolve(assignment.Value).Equals(child) && assignment.Target is IPropertyReferenceOperation { Instance: not (null or IInstanceReferenceOperation) },
-                IArgumentOperation { Parent: IInvocationOperation { TargetMethod.DeclaringSyntaxReferences.IsEmpty: true } } argument => resolver.Resolve(argument.Value).Equals(child),
-                _ => false,
-            });
     }
 }

@@ -78,24 +78,17 @@ namespace KillSafe.Analyzers.Rules
             var deletes = ActionFinder.Removals(resolver, ResourceKind.TemporaryFile, cleanup);
             if (Precedence.ActionsAfter(operation, context.ContainingSymbol, deletes).Any(d => d.IsUnknown || created.Paths.Contains(d)))
                 return;
-            if (OwnedElsewhere(operation, created.Paths, resolver))
+            // Returned or stored in a field or property: the new owner decides. Opened with DeleteOnClose: the stream deletes it.
+            if (HandOver.InMember(operation, created.Paths.Contains, resolver, ownFields: true, frameworkCalls: false) || OpenedWithDeleteOnClose(operation, created.Paths, resolver))
                 return;
             var api = CallSite.Display(method);
             context.ReportDiagnostic(Diagnostic.Create(Rule, operation.Syntax.GetLocation(), api, created.Display));
         }
 
-        /// <summary>
-        /// Whether something else owns the file: the creating body returns the path or stores it in a field or
-        /// property, or opens it with FileOptions.DeleteOnClose (the stream deletes it).
-        /// </summary>
-        private static bool OwnedElsewhere(IOperation operation, ResourceIdentity[] paths, IdentityResolver resolver) =>
-            IdentityResolver.Root(operation).DescendantsAndSelf().Any(o => o switch
-            {
-                IReturnOperation { ReturnedValue: { } value } => paths.Contains(resolver.Resolve(value)),
-                ISimpleAssignmentOperation { Target: IFieldReferenceOperation or IPropertyReferenceOperation } assignment => paths.Contains(resolver.Resolve(assignment.Value)),
-                IObjectCreationOperation { Arguments.Length: > 0 } opened when DeletesOnClose(opened.Arguments, resolver.Catalog) => paths.Contains(resolver.Resolve(opened.Arguments[0].Value)),
-                _ => false,
-            });
+        /// <summary>The creating body opens the path with FileOptions.DeleteOnClose: the stream deletes the file when it closes.</summary>
+        private static bool OpenedWithDeleteOnClose(IOperation operation, ResourceIdentity[] paths, IdentityResolver resolver) =>
+            IdentityResolver.Root(operation).DescendantsAndSelf().OfType<IObjectCreationOperation>().Any(opened =>
+                opened.Arguments.Length > 0 && DeletesOnClose(opened.Arguments, resolver.Catalog) && paths.Contains(resolver.Resolve(opened.Arguments[0].Value)));
 
         /// <summary>A FileStream opened with FileOptions.DeleteOnClose: the runtime deletes it when the stream closes.</summary>
         private static bool DeletesOnClose(ImmutableArray<IArgumentOperation> arguments, CatalogView catalog) =>
