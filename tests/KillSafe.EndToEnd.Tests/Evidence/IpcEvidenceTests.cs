@@ -12,18 +12,9 @@ namespace KillSafe.EndToEnd.Tests.Evidence;
 /// machine-wide objects, so they run one at a time and sweep whatever a failure leaves.
 /// </summary>
 [Collection(IpcEvidenceTests.Serial)]
-public sealed class IpcEvidenceTests : SocketEvidence
+public sealed class IpcEvidenceTests : KernelObjectEvidence
 {
     public const string Serial = "IPC evidence (machine-wide objects)";
-    private readonly List<Leftover> _toSweep = new();
-
-    public override void Dispose()
-    {
-        Sweeper.Sweep(_toSweep, apply: true); // objects whose owner is dead; a failing test must not litter
-        base.Dispose();
-    }
-
-    private static string UniqueName(string kind) => $"killsafe-{kind}-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40];
 
     private const string SharedMemoryProgram = """
         using System;
@@ -96,41 +87,17 @@ public sealed class IpcEvidenceTests : SocketEvidence
         }
         """;
 
-    private KillRunOptions Options(string dll, params string[] args)
-    {
-        var snapshot = new SnapshotOptions();
-        snapshot.Directories.Clear();
-        snapshot.Directories.Add(Scratch.Path);
-        return new KillRunOptions
-        {
-            FileName = DotnetCli.Host,
-            Arguments = new[] { dll }.Concat(args).ToList(),
-            Environment = InMemoryProgram.ChildEnvironment,
-            Ready = new Readiness.Line("READY"),
-            Signal = KillSignal.Kill,
-            Timeout = Timeout,
-            Snapshot = snapshot,
-        };
-    }
-
-    private async Task<KillRunReport> KillRunAsync(string dll, params string[] args)
-    {
-        var run = await KillRun.RunAsync(Options(dll, args));
-        _toSweep.AddRange(run.Leaks.Leftovers.Where(l => l.Owner.Alive == Liveness.Dead));
-        return run;
-    }
-
     private static int IdIn(string output) => int.Parse(output.Split('\n').First(l => l.StartsWith("ID ", StringComparison.Ordinal))[3..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task KS1001_segment_survives_SIGKILL_unless_marked_for_removal_after_shmat()
     {
-        var flagged = await KillRunAsync(Build(SharedMemoryProgram, "ShmFlagged"));
+        var flagged = await KillRunAsync(Build(SharedMemoryProgram, "ShmFlagged"), KillSignal.Kill);
         int id = IdIn(flagged.Output);
         Assert.Contains(flagged.Leaks.Leftovers, l => l.Kind == LeftoverKind.SysVSharedMemory && l.Identity.EndsWith($" id {id}", StringComparison.Ordinal) && l.RemovalCommand == $"ipcrm -m {id}");
 
         var fixedSource = await FixedWithAsync(SharedMemoryProgram, new SysVObjectNeverRemovedAnalyzer(), IpcRemovalCodeFix.MarkAfterAttach);
-        var fixedRun = await KillRunAsync(Build(fixedSource, "ShmMarked"));
+        var fixedRun = await KillRunAsync(Build(fixedSource, "ShmMarked"), KillSignal.Kill);
         int fixedId = IdIn(fixedRun.Output);
         Assert.DoesNotContain(fixedRun.Leaks.Leftovers, l => l.Kind == LeftoverKind.SysVSharedMemory && l.Identity.EndsWith($" id {fixedId}", StringComparison.Ordinal));
         Assert.DoesNotContain(Snapshot.Take().SysV, o => o.Id == fixedId && o.Kind == KillSafe.Verification.Proc.SysVKind.SharedMemory);
@@ -139,21 +106,21 @@ public sealed class IpcEvidenceTests : SocketEvidence
     [Fact]
     public async Task KS1001_segment_survives_a_normal_exit_unless_removed_in_Dispose()
     {
-        var before = Snapshot.Take(Options("x").Snapshot);
+        var before = Snapshot.Take(SnapshotOptions());
         var flagged = Run(Build(DisposedSharedMemoryProgram, "ShmNoDispose"));
         Assert.Equal(0, await flagged.WaitForExitAsync(Timeout));
-        var report = await Leaks.SettleAsync(before, Options("x").Snapshot, new DiffOptions());
-        _toSweep.AddRange(report.Leftovers);
+        var report = await Leaks.SettleAsync(before, SnapshotOptions(), new DiffOptions());
+        SweepLater(report.Leftovers);
         int id = IdIn(flagged.Output);
         Assert.Contains(report.Leftovers, l => l.Kind == LeftoverKind.SysVSharedMemory && l.Identity.EndsWith($" id {id}", StringComparison.Ordinal));
 
         var fixedSource = await FixedWithAsync(DisposedSharedMemoryProgram, new SysVObjectNeverRemovedAnalyzer(), IpcRemovalCodeFix.RemoveInDispose);
         Assert.Contains("IDisposable", fixedSource);
-        before = Snapshot.Take(Options("x").Snapshot);
+        before = Snapshot.Take(SnapshotOptions());
         var disposed = Run(Build(fixedSource, "ShmDispose"));
         Assert.Equal(0, await disposed.WaitForExitAsync(Timeout));
-        report = await Leaks.SettleAsync(before, Options("x").Snapshot, new DiffOptions());
-        _toSweep.AddRange(report.Leftovers);
+        report = await Leaks.SettleAsync(before, SnapshotOptions(), new DiffOptions());
+        SweepLater(report.Leftovers);
         Assert.DoesNotContain(report.Leftovers, l => l.Kind == LeftoverKind.SysVSharedMemory && l.Identity.EndsWith($" id {IdIn(disposed.Output)}", StringComparison.Ordinal));
     }
 
@@ -183,12 +150,12 @@ public sealed class IpcEvidenceTests : SocketEvidence
             _ => new PosixMessageQueueNeverUnlinkedAnalyzer(),
         };
         var name = UniqueName(rule.ToLowerInvariant());
-        var flagged = await KillRunAsync(Build(source, rule + "Flagged"), "/" + name);
+        var flagged = await KillRunAsync(Build(source, rule + "Flagged"), KillSignal.Kill, "/" + name);
         Assert.Contains(flagged.Leaks.Leftovers, l => l.Identity == prefix + name && l.Owner.Alive == Liveness.Dead);
 
         var fixedSource = await FixedWithAsync(source, analyzer, IpcRemovalCodeFix.UnlinkAfterOpen);
         var fixedName = UniqueName(rule.ToLowerInvariant());
-        var fixedRun = await KillRunAsync(Build(fixedSource, rule + "Fixed"), "/" + fixedName);
+        var fixedRun = await KillRunAsync(Build(fixedSource, rule + "Fixed"), KillSignal.Kill, "/" + fixedName);
         Assert.Contains("READY", fixedRun.Output);
         Assert.DoesNotContain(fixedRun.Leaks.Leftovers, l => l.Identity == prefix + fixedName);
         Assert.False(File.Exists(prefix + fixedName));

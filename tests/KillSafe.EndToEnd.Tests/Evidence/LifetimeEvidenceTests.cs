@@ -11,18 +11,8 @@ namespace KillSafe.EndToEnd.Tests.Evidence;
 /// leaves nothing. Names include the test's pid; whatever a failure leaves is swept (dead owners only).
 /// </summary>
 [Collection(IpcEvidenceTests.Serial)]
-public sealed class LifetimeEvidenceTests : SocketEvidence
+public sealed class LifetimeEvidenceTests : KernelObjectEvidence
 {
-    private readonly List<Leftover> _toSweep = new();
-
-    public override void Dispose()
-    {
-        Sweeper.Sweep(_toSweep, apply: true);
-        base.Dispose();
-    }
-
-    private static string UniqueName(string kind) => $"killsafe-{kind}-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40];
-
     // The SIGTERM handler disposes the owner when it can: a no-op until the KS4002 fix makes Region disposable.
     private const string FinalizerProgram = """
         using System;
@@ -99,30 +89,6 @@ public sealed class LifetimeEvidenceTests : SocketEvidence
         Assert.Equal(flagged.ExitCode, fixedRun.ExitCode); // the handler does not cancel: the process still ends with the signal
         Assert.DoesNotContain(fixedRun.Leaks.Leftovers, l => l.Identity == "/dev/shm/" + fixedName);
         Assert.False(File.Exists("/dev/shm/" + fixedName));
-    }
-
-    private KillRunOptions Options(string dll, KillSignal signal, params string[] args)
-    {
-        var snapshot = new SnapshotOptions();
-        snapshot.Directories.Clear();
-        snapshot.Directories.Add(Scratch.Path);
-        return new KillRunOptions
-        {
-            FileName = DotnetCli.Host,
-            Arguments = new[] { dll }.Concat(args).ToList(),
-            Environment = InMemoryProgram.ChildEnvironment,
-            Ready = new Readiness.Line("READY"),
-            Signal = signal,
-            Timeout = Timeout,
-            Snapshot = snapshot,
-        };
-    }
-
-    private async Task<KillRunReport> KillRunAsync(string dll, KillSignal signal, params string[] args)
-    {
-        var run = await KillRun.RunAsync(Options(dll, signal, args));
-        _toSweep.AddRange(run.Leaks.Leftovers.Where(l => l.Owner.Alive == Liveness.Dead));
-        return run;
     }
 
     [Fact]
