@@ -230,6 +230,10 @@ namespace KillSafe.Analyzers.Catalog
         /// <summary>The directory of POSIX shared memory: a file created below it is a kernel-persistent object.</summary>
         public const string DevShmPrefix = "/dev/shm/";
 
+        /// <summary>The call that ends the process from code (KS5002: an existence check followed by it refuses to start).</summary>
+        public const string ProcessExitType = "System.Environment";
+        public const string ProcessExitMethod = "Exit";
+
         /// <summary>The directory of temporary files (KS5003): paths built from <c>Path.GetTempPath()</c>.</summary>
         public const string PathType = "System.IO.Path";
         public const string TempPathMethod = "GetTempPath";

@@ -61,7 +61,8 @@ namespace KillSafe.Analyzers.Rules
                     var last = whenTrue is IBlockOperation block ? block.Operations.LastOrDefault() : whenTrue;
                     return last is IReturnOperation or IThrowOperation
                         || (last is IExpressionStatementOperation { Operation: IThrowOperation })
-                        || (last is IExpressionStatementOperation { Operation: IInvocationOperation { TargetMethod: { Name: "Exit", ContainingType.Name: "Environment" } } });
+                        || (last is IExpressionStatementOperation { Operation: IInvocationOperation { TargetMethod: { Name: ResourceCatalog.ProcessExitMethod, ContainingType: { } type } } }
+                            && type.ToDisplayString() == ResourceCatalog.ProcessExitType);
                 default:
                     return false;
             }

@@ -30,6 +30,17 @@ class Service
         return 0;
     }
     static void Run() { }
+    static void Refuse(string path)
+    {
+        if (File.Exists(path))
+        {
+            Console.Error.WriteLine(""locked"");
+            Environment.Exit(3);
+        }
+        {|#3:File.WriteAllBytes(path, new byte[0])|};
+        Run();
+        File.Delete(path);
+    }
     static void Wait(string path)
     {
         while (File.Exists(path))
@@ -46,7 +57,7 @@ class Service
         File.Delete(path);
     }
 }",
-            Expected(0, "File.WriteAllText", "/tmp/service.lock"), Expected(2, "File.Create", "path"), Expected(1, "FileStream", "path"));
+            Expected(0, "File.WriteAllText", "/tmp/service.lock"), Expected(3, "File.WriteAllBytes", "path"), Expected(2, "File.Create", "path"), Expected(1, "FileStream", "path"));
 
         [Fact]
         public Task Data_files_kernel_locks_and_unrelated_checks_are_quiet() => VerifyKS5002.AnalyzerAsync(@"
