@@ -31,7 +31,7 @@ var ca2000 = LoadCa2000();
 var references = TestReferences.NetCore.Add(TestReferences.TmdsLibC);
 var root = FindRepoRoot();
 
-Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; medians of {iterations} runs");
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC; medians of {iterations} runs");
 Console.WriteLine($"{"corpus",-34} {"files",6} {"compiler ms",12} {"KillSafe ms",12} {"KS/compiler",12} {"CA2000 ms",10} {"CA2000/KS",10}");
 Measure("(a) generated, 3% sockets and IPC", Corpus.Generate(files, relevantPercent: 3));
 Measure("(b) generated, no relevant API", Corpus.Generate(files, relevantPercent: 0));

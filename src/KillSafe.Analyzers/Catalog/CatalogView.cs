@@ -1,15 +1,20 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
+using System.Runtime.CompilerServices;
+using System.Threading;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace KillSafe.Analyzers.Catalog
 {
     /// <summary>
-    /// The catalog resolved against one compilation: looked up once at compilation start.
-    /// <see cref="Create"/> returns null when the compilation cannot reach any API of the asked kinds,
-    /// so the rule registers nothing and costs (almost) nothing.
+    /// The catalog resolved against one compilation, once per compilation and set of kinds.
+    /// <see cref="Create(Compilation, ResourceKind)"/> returns null when the compilation cannot reach any API of the
+    /// asked kinds; rules register through <see cref="RegisterOperationAction(CompilationStartAnalysisContext, IReadOnlyCollection{ResourceKind}, Func{CatalogView, Action{OperationAnalysisContext}?}, OperationKind[])"/>,
+    /// which registers nothing when no file mentions the kinds' words, so such a compilation costs one shared text scan.
     /// </summary>
     internal sealed class CatalogView
     {
@@ -19,17 +24,14 @@ namespace KillSafe.Analyzers.Catalog
         private readonly INamedTypeSymbol? _libraryImportAttribute;
         private readonly ImmutableArray<(INamedTypeSymbol Type, string Member)> _encoders;
         private readonly ImmutableHashSet<string> _managedNames;
-        private readonly ImmutableArray<string> _words;
 
         private CatalogView(
             Compilation compilation,
             Dictionary<INamedTypeSymbol, List<ApiEntry>> managed,
             ImmutableArray<ApiEntry> native,
-            ImmutableHashSet<INamedTypeSymbol> bindingTypes,
-            ImmutableArray<string> words)
+            ImmutableHashSet<INamedTypeSymbol> bindingTypes)
         {
             Compilation = compilation;
-            _words = words;
             _managed = managed;
             _native = native;
             _bindingTypes = bindingTypes;
@@ -51,12 +53,80 @@ namespace KillSafe.Analyzers.Catalog
         /// </summary>
         public static CatalogView? Create(Compilation compilation, ResourceKind kind) => Create(compilation, new[] { kind });
 
-        /// <summary>The catalog rows of several kinds at once (a rule about all SysV objects).</summary>
+        /// <summary>
+        /// The catalog rows of several kinds at once (a rule about all SysV objects). Views are shared per
+        /// compilation and set of kinds: the socket rules resolve the socket types once, not once each.
+        /// </summary>
         public static CatalogView? Create(Compilation compilation, IReadOnlyCollection<ResourceKind> kinds)
         {
-            // The shared word scan first: it is cached per compilation, and in most projects it ends the matter
-            // before any symbol look-up.
-            if (!SourceMentionsAny(compilation, kinds))
+            var views = Views.GetValue(compilation, _ => new ConcurrentDictionary<ulong, Lazy<CatalogView?>>());
+            return views.GetOrAdd(KeyOf(kinds), _ => new Lazy<CatalogView?>(() => Resolve(compilation, kinds), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+        }
+
+        // Lazy: analyzers start concurrently, and GetOrAdd may run its factory more than once.
+        private static readonly ConditionalWeakTable<Compilation, ConcurrentDictionary<ulong, Lazy<CatalogView?>>> Views = new();
+
+        private static ulong KeyOf(IReadOnlyCollection<ResourceKind> kinds)
+        {
+            ulong key = 0;
+            foreach (var kind in kinds)
+                key |= 1UL << (int)kind;
+            return key;
+        }
+
+        /// <summary>
+        /// Registers, at compilation start, an operation action of a rule about <paramref name="kinds"/> that runs
+        /// only in member bodies of files that mention the kinds' words, and only when the catalog resolves in the
+        /// compilation. Nothing is registered when no file mentions a word: one shared text scan decides, and no
+        /// symbol is touched. The symbol look-up (<see cref="Create(Compilation, IReadOnlyCollection{ResourceKind})"/>)
+        /// and <paramref name="bind"/> run once, at the first member body of a file that mentions a word, and when
+        /// either gives null nothing runs. Why not at compilation start: there the first symbol look-up of a fresh
+        /// compilation binds its references, concurrently with the compiler doing the same (measured 30-45 ms
+        /// on the benchmark's corpus, docs/performance.md); by the first member body the compiler has done it.
+        /// </summary>
+        public static void RegisterOperationAction(
+            CompilationStartAnalysisContext start,
+            IReadOnlyCollection<ResourceKind> kinds,
+            Func<CatalogView, Action<OperationAnalysisContext>?> bind,
+            params OperationKind[] operationKinds)
+        {
+            var compilation = start.Compilation;
+            var words = SourceWords.For(compilation);
+            var mask = SourceWords.MaskOf(kinds);
+            if (mask is { } any && (words.Mentioned & any) == 0)
+                return;
+            var action = new Lazy<Action<OperationAnalysisContext>?>(
+                () => Create(compilation, kinds) is { } view ? bind(view) : null,
+                LazyThreadSafetyMode.ExecutionAndPublication);
+            start.RegisterOperationBlockStartAction(block =>
+            {
+                if (block.OperationBlocks.Length == 0)
+                    return;
+                if (mask is { } filter && (words.In(block.OperationBlocks[0].Syntax.SyntaxTree) & filter) == 0)
+                    return;
+                if (action.Value is { } analyze)
+                    block.RegisterOperationAction(analyze, operationKinds);
+            });
+        }
+
+        /// <inheritdoc cref="RegisterOperationAction(CompilationStartAnalysisContext, IReadOnlyCollection{ResourceKind}, Func{CatalogView, Action{OperationAnalysisContext}?}, OperationKind[])"/>
+        public static void RegisterOperationAction(
+            CompilationStartAnalysisContext start,
+            ResourceKind kind,
+            Func<CatalogView, Action<OperationAnalysisContext>?> bind,
+            params OperationKind[] operationKinds) =>
+            RegisterOperationAction(start, new[] { kind }, bind, operationKinds);
+
+        /// <summary>
+        /// True when some file of <paramref name="compilation"/> mentions a word of <paramref name="kinds"/> (or a
+        /// kind has no words): the compilation-start check of rules that register more than operation actions.
+        /// </summary>
+        public static bool MayBeUsed(Compilation compilation, IReadOnlyCollection<ResourceKind> kinds) =>
+            SourceWords.MaskOf(kinds) is not { } mask || (SourceWords.For(compilation).Mentioned & mask) != 0;
+
+        private static CatalogView? Resolve(Compilation compilation, IReadOnlyCollection<ResourceKind> kinds)
+        {
+            if (!MayBeUsed(compilation, kinds))
                 return null;
             var managed = new Dictionary<INamedTypeSymbol, List<ApiEntry>>(SymbolEqualityComparer.Default);
             var native = ImmutableArray.CreateBuilder<ApiEntry>();
@@ -99,50 +169,11 @@ namespace KillSafe.Analyzers.Catalog
 
             if (!anyCreator)
                 return null;
-            // The words of the asked kinds; default (no filter) when one of them has none.
-            var words = kinds.All(k => ResourceCatalog.AnchorWords.ContainsKey(k))
-                ? kinds.SelectMany(k => ResourceCatalog.AnchorWords[k]).Distinct().ToImmutableArray()
-                : default;
-            return new CatalogView(compilation, managed, native.ToImmutable(), bindingTypes, words);
+            return new CatalogView(compilation, managed, native.ToImmutable(), bindingTypes);
         }
 
         /// <summary>The roles a rule starts its analysis from: without any of them in reach, it has nothing to do.</summary>
         private static bool IsStartingPoint(ApiRole role) => role is ApiRole.Create or ApiRole.HandleSignal or ApiRole.Accept;
-
-        private static bool SourceMentionsAny(Compilation compilation, IReadOnlyCollection<ResourceKind> kinds)
-        {
-            var mentioned = SourceWords.For(compilation).Mentioned;
-            return kinds.Any(k => !ResourceCatalog.AnchorWords.TryGetValue(k, out var words) || words.Any(mentioned.Contains));
-        }
-
-        /// <summary>True when <paramref name="tree"/> mentions a word of this view's kinds (or a kind has no words).</summary>
-        public bool Mentions(SyntaxTree tree)
-        {
-            if (_words.IsDefault)
-                return true;
-            var inTree = SourceWords.For(Compilation).In(tree);
-            foreach (var word in _words)
-            {
-                if (inTree.Contains(word))
-                    return true;
-            }
-
-            return false;
-        }
-
-        /// <summary>
-        /// Registers <paramref name="action"/> for operations of <paramref name="kinds"/> only in member bodies of
-        /// files that mention this view's words: files that cannot use the APIs cost one check per member body,
-        /// not one callback per call.
-        /// </summary>
-        public void RegisterOperationAction(Microsoft.CodeAnalysis.Diagnostics.CompilationStartAnalysisContext start, Action<Microsoft.CodeAnalysis.Diagnostics.OperationAnalysisContext> action, params OperationKind[] kinds)
-        {
-            start.RegisterOperationBlockStartAction(block =>
-            {
-                if (block.OperationBlocks.Length > 0 && Mentions(block.OperationBlocks[0].Syntax.SyntaxTree))
-                    block.RegisterOperationAction(action, kinds);
-            });
-        }
 
         /// <summary>The catalog row that <paramref name="method"/> is, or null.</summary>
         public ApiEntry? Match(IMethodSymbol method)

@@ -262,7 +262,29 @@ namespace KillSafe.Analyzers.Flow
         {
             if (_typeBodies.TryGetValue(type, out var cached))
                 return cached;
-            var builder = ImmutableArray.CreateBuilder<IOperation>();
+            var result = TypeBodies(type, _ => true).ToImmutableArray();
+            _typeBodies[type] = result;
+            return result;
+        }
+
+        /// <summary>
+        /// The operation trees of the member bodies and initializers of <paramref name="type"/> (in this syntax tree)
+        /// whose syntax passes <paramref name="include"/>. The others are never bound: binding a body is the
+        /// expensive part, and a syntactic test often rules a body out (it does not mention a method's name).
+        /// </summary>
+        public IEnumerable<IOperation> TypeBodies(INamedTypeSymbol type, System.Func<SyntaxNode, bool> include)
+        {
+            if (_typeBodies.TryGetValue(type, out var cached))
+            {
+                foreach (var body in cached)
+                {
+                    if (include(body.Syntax))
+                        yield return body;
+                }
+
+                yield break;
+            }
+
             foreach (var reference in type.DeclaringSyntaxReferences)
             {
                 if (reference.SyntaxTree != _model.SyntaxTree)
@@ -273,15 +295,11 @@ namespace KillSafe.Analyzers.Flow
                 {
                     foreach (var node in BodyNodes(member))
                     {
-                        if (_model.GetOperation(node, _cancellationToken) is { } operation)
-                            builder.Add(operation);
+                        if (include(node) && _model.GetOperation(node, _cancellationToken) is { } operation)
+                            yield return operation;
                     }
                 }
             }
-
-            var result = builder.ToImmutable();
-            _typeBodies[type] = result;
-            return result;
         }
 
         /// <summary>The nodes of <paramref name="member"/> that have an operation tree of their own.</summary>

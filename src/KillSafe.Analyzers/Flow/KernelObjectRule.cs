@@ -17,11 +17,8 @@ namespace KillSafe.Analyzers.Flow
         {
             context.RegisterCompilationStartAction(start =>
             {
-                var catalog = CatalogView.Create(start.Compilation, kinds);
-                if (catalog is null)
-                    return;
                 var cleanup = CleanupConfiguration.Read(start.Options, ruleId);
-                catalog.RegisterOperationAction(start, c => Analyze(c, catalog, cleanup, report), OperationKind.Invocation, OperationKind.ObjectCreation);
+                CatalogView.RegisterOperationAction(start, kinds, catalog => c => Analyze(c, catalog, cleanup, report), OperationKind.Invocation, OperationKind.ObjectCreation);
             });
         }
 

@@ -1,6 +1,8 @@
 using System.Collections.Generic;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace KillSafe.Analyzers.Flow
@@ -21,10 +23,9 @@ namespace KillSafe.Analyzers.Flow
             if (containing is not IMethodSymbol member || member.ContainingType is not { } type)
                 return found;
 
-            var bodies = finder.Resolver.TypeBodies(type);
             if (!member.IsStatic && member.MethodKind != MethodKind.Constructor)
             {
-                foreach (var body in bodies)
+                foreach (var body in finder.Resolver.TypeBodies(type, node => node is ConstructorDeclarationSyntax or EqualsValueClauseSyntax))
                 {
                     if (IsConstruction(body))
                         finder.Collect(body, int.MaxValue, found);
@@ -37,7 +38,8 @@ namespace KillSafe.Analyzers.Flow
             for (int depth = 0; depth < ActionFinder.MaxHelperDepth && frontier.Count > 0; depth++)
             {
                 var next = new List<IMethodSymbol>();
-                foreach (var body in bodies)
+                var mayCall = MayCall(frontier);
+                foreach (var body in finder.Resolver.TypeBodies(type, mayCall))
                 {
                     foreach (var callSite in body.DescendantsAndSelf().OfType<IInvocationOperation>())
                     {
@@ -74,6 +76,19 @@ namespace KillSafe.Analyzers.Flow
             }
 
             return found;
+        }
+
+        /// <summary>
+        /// A syntactic test for a body that may call one of <paramref name="methods"/>: it mentions one of their
+        /// names. Constructors (<c>: this(...)</c>), accessors and operators are called without their name, so
+        /// then every body may.
+        /// </summary>
+        private static System.Func<SyntaxNode, bool> MayCall(List<IMethodSymbol> methods)
+        {
+            if (methods.Any(m => m.MethodKind != MethodKind.Ordinary))
+                return _ => true;
+            var names = new HashSet<string>(methods.Select(m => m.Name), System.StringComparer.Ordinal);
+            return node => node.DescendantTokens().Any(t => t.IsKind(SyntaxKind.IdentifierToken) && names.Contains(t.ValueText));
         }
 
         private static bool IsConstruction(IOperation body) =>

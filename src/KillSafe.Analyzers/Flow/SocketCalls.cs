@@ -113,6 +113,8 @@ namespace KillSafe.Analyzers.Flow
             var finder = new ActionFinder(resolver, (_, row) => row.Role == ApiRole.Listen, unseenHelpersMayAct: false);
             var found = new List<ResourceIdentity>();
             finder.Collect(IdentityResolver.Root(call), int.MaxValue, found);
+            if (found.Any(f => f.Equals(socket)))
+                return true; // the usual case, decided without binding the rest of the type
             if (containing is IMethodSymbol { ContainingType: { } type })
             {
                 foreach (var body in resolver.TypeBodies(type))

@@ -34,16 +34,22 @@ namespace KillSafe.Analyzers.Rules
         {
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.EnableConcurrentExecution();
-            context.RegisterCompilationStartAction(start =>
-            {
-                var catalog = CatalogView.Create(start.Compilation, ResourceKind.ListeningSocket);
-                if (catalog is null)
-                    return;
-                var lingerOption = start.Compilation.GetTypeByMetadataName(ResourceCatalog.LingerOptionType);
-                catalog.RegisterOperationAction(start, c => AnalyzeCall(c, catalog, lingerOption), OperationKind.Invocation);
-                if (lingerOption is not null)
-                    catalog.RegisterOperationAction(start, c => AnalyzeAssignment(c, catalog, lingerOption), OperationKind.SimpleAssignment);
-            });
+            context.RegisterCompilationStartAction(start => CatalogView.RegisterOperationAction(
+                start,
+                ResourceKind.ListeningSocket,
+                catalog =>
+                {
+                    var lingerOption = catalog.Compilation.GetTypeByMetadataName(ResourceCatalog.LingerOptionType);
+                    return c =>
+                    {
+                        if (c.Operation.Kind == OperationKind.Invocation)
+                            AnalyzeCall(c, catalog, lingerOption);
+                        else if (lingerOption is not null)
+                            AnalyzeAssignment(c, catalog, lingerOption);
+                    };
+                },
+                OperationKind.Invocation,
+                OperationKind.SimpleAssignment));
         }
 
         private static void AnalyzeCall(OperationAnalysisContext context, CatalogView catalog, INamedTypeSymbol? lingerOption)

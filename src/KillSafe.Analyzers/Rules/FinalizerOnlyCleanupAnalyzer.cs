@@ -33,11 +33,8 @@ namespace KillSafe.Analyzers.Rules
             context.EnableConcurrentExecution();
             context.RegisterCompilationStartAction(start =>
             {
-                var catalog = CatalogView.Create(start.Compilation, PersistentObject.Kinds);
-                if (catalog is null)
-                    return;
                 var cleanup = CleanupConfiguration.Read(start.Options, DiagnosticId);
-                catalog.RegisterOperationAction(start, c => Analyze(c, catalog, cleanup), OperationKind.Invocation, OperationKind.ObjectCreation);
+                CatalogView.RegisterOperationAction(start, PersistentObject.Kinds, catalog => c => Analyze(c, catalog, cleanup), OperationKind.Invocation, OperationKind.ObjectCreation);
             });
         }
 

@@ -40,12 +40,7 @@ namespace KillSafe.Analyzers.Rules
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.EnableConcurrentExecution();
             context.RegisterCompilationStartAction(start =>
-            {
-                var catalog = CatalogView.Create(start.Compilation, ResourceKind.ListeningSocket);
-                if (catalog is null)
-                    return;
-                catalog.RegisterOperationAction(start, c => Analyze(c, catalog), OperationKind.Invocation);
-            });
+                CatalogView.RegisterOperationAction(start, ResourceKind.ListeningSocket, catalog => c => Analyze(c, catalog), OperationKind.Invocation));
         }
 
         private static void Analyze(OperationAnalysisContext context, CatalogView catalog)

@@ -36,17 +36,20 @@ namespace KillSafe.Analyzers.Rules
         {
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.EnableConcurrentExecution();
-            context.RegisterCompilationStartAction(start =>
-            {
-                var catalog = CatalogView.Create(start.Compilation, ResourceKind.ListeningSocket);
-                if (catalog is null || start.Compilation.GetTypeByMetadataName("System.Net.Sockets.Socket") is null)
-                    return;
-                var unixCatalog = CatalogView.Create(start.Compilation, ResourceKind.UnixSocketFile);
-                var unix = catalog.EnumValue(ResourceCatalog.AddressFamilyType, "Unix");
-                var inet = catalog.EnumValue(ResourceCatalog.AddressFamilyType, "InterNetwork");
-                var inet6 = catalog.EnumValue(ResourceCatalog.AddressFamilyType, "InterNetworkV6");
-                catalog.RegisterOperationAction(start, c => Analyze(c, catalog, unixCatalog, unix, inet, inet6), OperationKind.Invocation);
-            });
+            context.RegisterCompilationStartAction(start => CatalogView.RegisterOperationAction(
+                start,
+                ResourceKind.ListeningSocket,
+                catalog =>
+                {
+                    if (catalog.Compilation.GetTypeByMetadataName("System.Net.Sockets.Socket") is null)
+                        return null;
+                    var unixCatalog = CatalogView.Create(catalog.Compilation, ResourceKind.UnixSocketFile);
+                    var unix = catalog.EnumValue(ResourceCatalog.AddressFamilyType, "Unix");
+                    var inet = catalog.EnumValue(ResourceCatalog.AddressFamilyType, "InterNetwork");
+                    var inet6 = catalog.EnumValue(ResourceCatalog.AddressFamilyType, "InterNetworkV6");
+                    return c => Analyze(c, catalog, unixCatalog, unix, inet, inet6);
+                },
+                OperationKind.Invocation));
         }
 
         private static void Analyze(OperationAnalysisContext context, CatalogView catalog, CatalogView? unixCatalog, long? unix, long? inet, long? inet6)

@@ -34,11 +34,8 @@ namespace KillSafe.Analyzers.Rules
             context.EnableConcurrentExecution();
             context.RegisterCompilationStartAction(start =>
             {
-                var catalog = CatalogView.Create(start.Compilation, ResourceKind.UnixSocketFile);
-                if (catalog is null)
-                    return;
                 var cleanup = CleanupConfiguration.Read(start.Options, DiagnosticId);
-                catalog.RegisterOperationAction(start, c => Analyze(c, catalog, cleanup), OperationKind.Invocation);
+                CatalogView.RegisterOperationAction(start, ResourceKind.UnixSocketFile, catalog => c => Analyze(c, catalog, cleanup), OperationKind.Invocation);
             });
         }
 

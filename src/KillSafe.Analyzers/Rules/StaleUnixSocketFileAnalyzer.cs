@@ -44,11 +44,8 @@ namespace KillSafe.Analyzers.Rules
             context.EnableConcurrentExecution();
             context.RegisterCompilationStartAction(start =>
             {
-                var catalog = CatalogView.Create(start.Compilation, ResourceKind.UnixSocketFile);
-                if (catalog is null)
-                    return; // nothing in this compilation can bind a Unix socket path
                 var cleanup = CleanupConfiguration.Read(start.Options, DiagnosticId);
-                catalog.RegisterOperationAction(start, c => AnalyzeInvocation(c, catalog, cleanup), OperationKind.Invocation);
+                CatalogView.RegisterOperationAction(start, ResourceKind.UnixSocketFile, catalog => c => AnalyzeInvocation(c, catalog, cleanup), OperationKind.Invocation);
             });
         }
 

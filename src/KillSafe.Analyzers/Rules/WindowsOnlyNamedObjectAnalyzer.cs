@@ -35,14 +35,18 @@ namespace KillSafe.Analyzers.Rules
         {
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.EnableConcurrentExecution();
-            context.RegisterCompilationStartAction(start =>
-            {
-                var catalog = CatalogView.Create(start.Compilation, ResourceKind.WindowsOnlyNamedObject);
-                var supported = start.Compilation.GetTypeByMetadataName("System.Runtime.Versioning.SupportedOSPlatformAttribute");
-                if (catalog is null || IsWindowsOnly(start.Compilation.Assembly, supported))
-                    return; // nothing to flag, or a Windows-only assembly (a net*-windows target framework)
-                catalog.RegisterOperationAction(start, c => Analyze(c, catalog, supported), OperationKind.Invocation, OperationKind.ObjectCreation);
-            });
+            context.RegisterCompilationStartAction(start => CatalogView.RegisterOperationAction(
+                start,
+                ResourceKind.WindowsOnlyNamedObject,
+                catalog =>
+                {
+                    var supported = catalog.Compilation.GetTypeByMetadataName("System.Runtime.Versioning.SupportedOSPlatformAttribute");
+                    if (IsWindowsOnly(catalog.Compilation.Assembly, supported))
+                        return null; // a Windows-only assembly (a net*-windows target framework)
+                    return c => Analyze(c, catalog, supported);
+                },
+                OperationKind.Invocation,
+                OperationKind.ObjectCreation));
         }
 
         private static void Analyze(OperationAnalysisContext context, CatalogView catalog, INamedTypeSymbol? supported)

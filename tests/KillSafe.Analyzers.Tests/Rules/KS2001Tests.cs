@@ -192,6 +192,30 @@ class Server
     private void Listen() => _socket.Bind(new UnixDomainSocketEndPoint(SocketPath));
 }");
 
+        // Callers are found by a syntactic test before they are bound (Flow/Precedence.cs): the caller of a caller
+        // must still be seen, and a body that deletes another path, or deletes only after the call, still does not count.
+        [Fact]
+        public Task Deletion_by_the_caller_of_a_caller_counts() => VerifyCS.AnalyzerAsync(Usings + @"
+class Server
+{
+    private readonly Socket _socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+    public string SocketPath { get; } = ""/run/app.sock"";
+    public void Run() { File.Delete(SocketPath); this.Start(); }
+    private void Start() => Listen();
+    private void Listen() => _socket.Bind(new UnixDomainSocketEndPoint(SocketPath));
+}");
+
+        [Fact]
+        public Task A_caller_that_deletes_after_calling_does_not_count() => VerifyCS.AnalyzerAsync(Usings + @"
+class Server
+{
+    private readonly Socket _socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+    public string SocketPath { get; } = ""/run/app.sock"";
+    public void Run() { Listen(); File.Delete(SocketPath); }
+    public void Other() { File.Delete(""/run/other.sock""); }
+    private void Listen() => {|#0:_socket.Bind(new UnixDomainSocketEndPoint({|#1:SocketPath|}))|};
+}", Expected("Socket.Bind", "/run/app.sock"));
+
         [Fact]
         public Task Deletion_whose_path_cannot_be_decided_keeps_the_rule_quiet() => VerifyCS.AnalyzerAsync(Usings + @"
 class Server
