@@ -35,7 +35,7 @@ namespace KillSafe.Analyzers.Tests
             Assert.NotEqual(0UL, words.In(trees[0]) & SysV);
             Assert.Equal(0UL, words.In(trees[0]) & Socket);
             Assert.Equal(0UL, words.In(trees[1]));
-            Assert.NotEqual(0UL, words.In(trees[2]) & Socket); // "bind" at the end of a member name
+            Assert.NotEqual(0UL, words.In(trees[2]) & Socket); // "bind" as a whole member name
             Assert.Equal(words.In(trees[0]) | words.In(trees[2]), words.Mentioned);
         }
 

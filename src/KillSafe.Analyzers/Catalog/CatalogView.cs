@@ -81,8 +81,9 @@ namespace KillSafe.Analyzers.Catalog
         /// symbol is touched. The symbol look-up (<see cref="Create(Compilation, IReadOnlyCollection{ResourceKind})"/>)
         /// and <paramref name="bind"/> run once, at the first member body of a file that mentions a word, and when
         /// either gives null nothing runs. Why not at compilation start: there the first symbol look-up of a fresh
-        /// compilation binds its references, concurrently with the compiler doing the same (measured 30-45 ms
-        /// on the benchmark's corpus, docs/performance.md); by the first member body the compiler has done it.
+        /// compilation took 27-45 ms on the benchmark's corpus, and at the first relevant member body usually
+        /// 0.3-2.3 ms (docs/performance.md; probably the compilation binding its references, which the compiler
+        /// does at the same moment).
         /// </summary>
         public static void RegisterOperationAction(
             CompilationStartAnalysisContext start,
@@ -91,10 +92,10 @@ namespace KillSafe.Analyzers.Catalog
             params OperationKind[] operationKinds)
         {
             var compilation = start.Compilation;
+            if (!MayBeUsed(compilation, kinds))
+                return;
             var words = SourceWords.For(compilation);
             var mask = SourceWords.MaskOf(kinds);
-            if (mask is { } any && (words.Mentioned & any) == 0)
-                return;
             var action = new Lazy<Action<OperationAnalysisContext>?>(
                 () => Create(compilation, kinds) is { } view ? bind(view) : null,
                 LazyThreadSafetyMode.ExecutionAndPublication);
@@ -119,7 +120,7 @@ namespace KillSafe.Analyzers.Catalog
 
         /// <summary>
         /// True when some file of <paramref name="compilation"/> mentions a word of <paramref name="kinds"/> (or a
-        /// kind has no words): the compilation-start check of rules that register more than operation actions.
+        /// kind has no words): the gate before any symbol look-up, for registration and for <see cref="Create(Compilation, IReadOnlyCollection{ResourceKind})"/>.
         /// </summary>
         public static bool MayBeUsed(Compilation compilation, IReadOnlyCollection<ResourceKind> kinds) =>
             SourceWords.MaskOf(kinds) is not { } mask || (SourceWords.For(compilation).Mentioned & mask) != 0;

@@ -117,7 +117,7 @@ namespace KillSafe.Analyzers.Catalog
 
         // Fully optimized from the first call: with tiered compilation this loop ran as unoptimized code through
         // whole benchmark runs (the compiler keeps JIT-compiling new methods, which delays tier-up). Measured on the
-        // benchmark's 1,501 files (1.86 M characters): 13.7 ms tiered, 3.1 ms with this flag (docs/performance.md).
+        // benchmark's 1,501 files (1.86 M characters): 13.7 ms tiered, 3.1-3.4 ms with this flag (docs/performance.md).
         [System.Runtime.CompilerServices.MethodImpl(AggressiveOptimization)]
         private static ulong Find(string text)
         {
