@@ -6,8 +6,8 @@ using KillSafe.Verification;
 namespace KillSafe.Cli;
 
 /// <summary>
-/// killsafe scan | sweep | verify. Exit codes: 0 clean, 1 something leaks or a restart fails, 2 bad input
-/// (a one-line message on stderr, never a stack trace).
+/// killsafe scan | sweep | verify | review. Exit codes: 0 clean, 1 something leaks, a restart fails or a
+/// removal failed, 2 bad input (a one-line message on stderr, never a stack trace).
 /// </summary>
 public static class Program
 {
@@ -16,19 +16,36 @@ public static class Program
     private const string Help = """
         usage:
           killsafe scan  [--json] [--dir DIR]...                 what on this machine outlives its owner
-          killsafe sweep [--apply] [--json] [--dir DIR]...       remove it (dry run unless --apply)
+          killsafe sweep [--apply] [--json] [--dir DIR]... [--kind KIND]... [--only NAME]...
+                                                                 remove what is proven stale (dry run unless --apply)
           killsafe verify [--signal KILL|TERM|INT|HUP] [--ready-line TEXT | --ready-file PATH | --ready-port N]
-                          [--no-restart] [--timeout SECONDS] [--ignore-runtime-litter] [--json] [--dir DIR]... -- COMMAND [ARGS]...
+                          [--no-restart] [--timeout SECONDS] [--exit-timeout SECONDS] [--ignore-runtime-litter]
+                          [--json] [--dir DIR]... -- COMMAND [ARGS]...
                                                                  run COMMAND, signal it when ready, report what it left
                                                                  and whether what it held can be taken again at once
           killsafe review --sarif FILE [--sarif FILE]... --base REF [--format github|markdown|json] [--repo DIR]
                                                                  the build's KillSafe findings on the lines a change touches
+        KIND: sysv-shm, sysv-sem, sysv-msg, posix-shm, posix-sem, posix-mqueue, socket-file, file
+        NAME: a path, or shm:ID, sem:ID, msg:ID; the user's word that it is stale (never removed while in use)
         """;
 
-    private static readonly JsonSerializerOptions Json = new()
+    private static readonly Dictionary<string, LeftoverKind> Kinds = new(StringComparer.Ordinal)
+    {
+        ["sysv-shm"] = LeftoverKind.SysVSharedMemory,
+        ["sysv-sem"] = LeftoverKind.SysVSemaphore,
+        ["sysv-msg"] = LeftoverKind.SysVMessageQueue,
+        ["posix-shm"] = LeftoverKind.PosixSharedMemory,
+        ["posix-sem"] = LeftoverKind.PosixSemaphore,
+        ["posix-mqueue"] = LeftoverKind.PosixMessageQueue,
+        ["socket-file"] = LeftoverKind.UnixSocketFile,
+        ["file"] = LeftoverKind.File,
+    };
+
+    internal static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
-        Converters = { new JsonStringEnumConverter() },
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
@@ -38,12 +55,12 @@ public static class Program
         {
             if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
             {
-                Console.Out.Write(Help);
+                (args.Length == 0 ? Console.Error : Console.Out).Write(Help);
                 return args.Length == 0 ? Usage : Clean;
             }
 
             var command = args[0];
-            var options = Options.Parse(args.AsSpan(1).ToArray(), allowCommand: command == "verify");
+            var options = Options.Parse(command, args.AsSpan(1).ToArray());
             return command switch
             {
                 "scan" => Scan(options),
@@ -67,33 +84,95 @@ public static class Program
         }
     }
 
+    private static LeakReport ScanWithRecords(Options options) =>
+        Leaks.Scan(Snapshot.Take(options.Snapshot), options.Diff, LeftoverRecords.Load(LeftoverRecords.DefaultPath));
+
     private static int Scan(Options options)
     {
-        var report = Leaks.Scan(Snapshot.Take(options.Snapshot), options.Diff);
+        var report = ScanWithRecords(options);
         if (options.Json)
-            Console.Out.WriteLine(JsonSerializer.Serialize(new { leftovers = report.Leftovers, runtimeLitter = report.RuntimeLitter, messageQueuesMounted = report.MessageQueuesMounted }, Json));
-        else
-            PrintTable(report.Leftovers.Concat(report.RuntimeLitter).ToList(), report.MessageQueuesMounted);
+        {
+            Console.Out.WriteLine(JsonSerializer.Serialize(new { schemaVersion = 1, scope = Scope(options), stale = report.Leftovers, unproven = report.Unproven, runtimeLitter = report.RuntimeLitter, messageQueuesMounted = report.MessageQueuesMounted }, Json));
+            return report.IsClean ? Clean : Leaking;
+        }
+
+        Console.Out.WriteLine("scope: " + Scope(options));
+        PrintTable("proven stale (sweep --apply removes these)", report.Leftovers);
+        PrintTable("not proven stale (owner unknown; sweep leaves these)", report.Unproven);
+        PrintTable(".NET runtime litter", report.RuntimeLitter);
+        if (report.Leftovers.Count + report.Unproven.Count + report.RuntimeLitter.Count == 0)
+            Console.Out.WriteLine("nothing outlives its owner");
+        if (!report.MessageQueuesMounted)
+            Console.Out.WriteLine("note: /dev/mqueue is not mounted, POSIX message queues were not inspected");
         return report.IsClean ? Clean : Leaking;
     }
 
     private static int Sweep(Options options)
     {
-        var report = Leaks.Scan(Snapshot.Take(options.Snapshot), options.Diff);
-        var actions = Sweeper.Sweep(report.Leftovers.Concat(report.RuntimeLitter), options.Apply);
-        if (options.Json)
+        var report = ScanWithRecords(options);
+        var candidates = report.Leftovers.Concat(report.Unproven).Concat(report.RuntimeLitter).ToList();
+        if (options.Only.Count > 0)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(new { apply = options.Apply, actions }, Json));
-        }
-        else
-        {
-            foreach (var action in actions)
-                Console.Out.WriteLine($"{(action.Removed ? options.Apply ? "removed " : "would   " : "skipped ")} {action.Leftover.Kind,-18} {action.Leftover.Identity}  {action.Reason}");
-            if (!options.Apply)
-                Console.Out.WriteLine("dry run: nothing was changed; run with --apply to remove");
+            var missing = options.Only.Where(name => !candidates.Any(l => Sweeper.VouchName(l) == name)).ToList();
+            if (missing.Count > 0)
+                throw new UsageException($"--only {missing[0]}: no such leftover in the scope (it is in use, gone, or outside --dir)");
+            candidates = candidates.Where(l => options.Only.Contains(Sweeper.VouchName(l))).ToList();
         }
 
-        return Clean;
+        var actions = Sweeper.Sweep(candidates, new SweepOptions
+        {
+            Apply = options.Apply,
+            Kinds = options.Kinds.Count > 0 ? options.Kinds : null,
+            Vouched = new HashSet<string>(options.Only, StringComparer.Ordinal),
+        });
+        if (options.Apply)
+            PruneRecords();
+        bool failed = actions.Any(a => a.Outcome == SweepOutcome.Failed);
+        if (options.Json)
+        {
+            Console.Out.WriteLine(JsonSerializer.Serialize(new
+            {
+                schemaVersion = 1,
+                dryRun = !options.Apply,
+                scope = Scope(options),
+                removed = actions.Count(a => a.Outcome == SweepOutcome.Removed),
+                wouldRemove = actions.Count(a => a.Outcome == SweepOutcome.WouldRemove),
+                failed = actions.Count(a => a.Outcome == SweepOutcome.Failed),
+                actions = actions.Select(a => new { outcome = a.Outcome, kind = a.Leftover.Kind, identity = a.Leftover.Identity, id = a.Leftover.Id, owner = a.Leftover.Owner, a.Reason }),
+            }, Json));
+            return failed ? Leaking : Clean;
+        }
+
+        Console.Out.WriteLine("scope: " + Scope(options));
+        foreach (var action in actions)
+        {
+            var verb = action.Outcome switch { SweepOutcome.Removed => "removed", SweepOutcome.WouldRemove => "would remove", SweepOutcome.Failed => "FAILED", _ => "skipped" };
+            Console.Out.WriteLine($"{verb,-12} {Name(action.Leftover.Kind),-12} {action.Leftover.Identity}  {action.Reason}");
+        }
+
+        if (actions.Count == 0)
+            Console.Out.WriteLine("nothing to sweep");
+        if (!options.Apply)
+            Console.Out.WriteLine("dry run: nothing was changed; run with --apply to remove");
+        return failed ? Leaking : Clean;
+    }
+
+    // Records of objects that are gone now prove nothing any more.
+    private static void PruneRecords()
+    {
+        var path = LeftoverRecords.DefaultPath;
+        var records = LeftoverRecords.Load(path);
+        if (records.Count == 0)
+            return;
+        var snapshot = Snapshot.Take(new SnapshotOptions());
+        var alive = records.Where(r => r.Id switch
+        {
+            FileResource file => UnixFile.Stat(file.Path) is { } now && now.Identity == file.File,
+            SysVResource sysV => snapshot.SysV.Any(o => o.Kind == sysV.Kind && o.Id == sysV.Id && o.Key == sysV.Key),
+            _ => false,
+        }).ToList();
+        if (alive.Count != records.Count)
+            LeftoverRecords.Save(path, alive);
     }
 
     private static async Task<int> VerifyAsync(Options options)
@@ -107,22 +186,28 @@ public static class Program
             Ready = options.Ready,
             Signal = options.Signal,
             Timeout = options.Timeout,
+            ExitTimeout = options.ExitTimeout,
             CheckRestart = options.Restart,
             Snapshot = options.Snapshot,
             Diff = options.Diff,
             Progress = options.Json ? null : message => Console.Error.WriteLine("killsafe: " + message),
         }).ConfigureAwait(false);
+        RecordLeftovers(run, Path.GetFileName(options.Command[0]));
 
         if (options.Json)
         {
             Console.Out.WriteLine(JsonSerializer.Serialize(new
             {
+                schemaVersion = 1,
                 passed = run.Passed,
                 exitCode = run.ExitCode,
+                survivedSignal = run.SurvivedSignal,
                 leftovers = run.Leaks.Leftovers,
                 runtimeLitter = run.Leaks.RuntimeLitter,
+                notCounted = run.Leaks.NotCounted,
+                readinessFiles = run.Leaks.ReadinessFiles,
                 restartHazards = run.Leaks.Hazards,
-                restart = run.Restart,
+                restart = run.Restart.Select(r => new { r.What, r.Succeeded, r.Errno, r.ErrnoName, r.Reason }),
                 suppressions = run.Leaks.Suppressions,
                 settleMilliseconds = (long)run.Leaks.SettleTime.TotalMilliseconds,
                 messageQueuesMounted = run.Leaks.MessageQueuesMounted,
@@ -130,37 +215,78 @@ public static class Program
         }
         else
         {
+            var signal = "SIG" + run.Signal.ToString().ToUpperInvariant();
+            if (run.SurvivedSignal)
+                Console.Out.WriteLine($"the program did not exit on {signal} within {options.ExitTimeout.TotalSeconds:0.#} s (it handled the signal); verify ended it with SIGKILL, and what follows is what that left");
             Console.Out.Write(run.Leaks.Describe());
             foreach (var restart in run.Restart)
                 Console.Out.WriteLine($"restart check: {restart}");
-            Console.Out.WriteLine(run.Passed ? "PASS: nothing left behind, restart works" : "FAIL");
+            Console.Out.WriteLine(run.Passed ? "PASS: nothing left behind, restart works" : run.SurvivedSignal ? $"FAIL: the program survived {signal}" : "FAIL");
         }
 
         return run.Passed ? Clean : Leaking;
     }
 
-    private static void PrintTable(IReadOnlyList<Leftover> leftovers, bool mqueueMounted)
+    // What this run proved to be the program's own leftovers, so that a later sweep may remove them.
+    private static void RecordLeftovers(KillRunReport run, string command)
     {
-        Console.Out.WriteLine($"{"KIND",-18} {"IDENTITY",-48} {"OWNER",-20} {"SIZE",8}  REMOVE WITH");
-        foreach (var leftover in leftovers)
+        var fresh = LeftoverRecords.Of(run, command).ToList();
+        if (fresh.Count == 0)
+            return;
+        var path = LeftoverRecords.DefaultPath;
+        try
         {
-            var kind = leftover.IsRuntimeLitter ? ".NET runtime" : leftover.Kind.ToString();
-            Console.Out.WriteLine($"{kind,-18} {leftover.Identity,-48} {leftover.Owner,-20} {leftover.Size?.ToString(CultureInfo.InvariantCulture) ?? "",8}  {leftover.RemovalCommand}");
+            LeftoverRecords.Save(path, LeftoverRecords.Load(path).Concat(fresh));
         }
-
-        if (leftovers.Count == 0)
-            Console.Out.WriteLine("(nothing outlives its owner)");
-        if (!mqueueMounted)
-            Console.Out.WriteLine("note: /dev/mqueue is not mounted, POSIX message queues were not inspected");
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or VerificationException)
+        {
+            Console.Error.WriteLine($"killsafe: could not record the leftovers in {path} ({e.Message}); sweep will not know they are stale");
+        }
     }
+
+    private static string Scope(Options options)
+    {
+        var mqueue = MessageQueueMount.IsMounted(options.Snapshot.MQueue) ? options.Snapshot.MQueue : options.Snapshot.MQueue + " (not mounted: not inspected)";
+        var kinds = options.Kinds.Count > 0 ? "; kinds: " + string.Join(", ", options.Kinds.Select(Name)) : string.Empty;
+        return $"SysV IPC and {options.Snapshot.DevShm}, {mqueue} (machine-wide, this IPC namespace); socket files and runtime files under {string.Join(", ", options.Snapshot.Directories)} ({options.Snapshot.DirectoryDepth} levels){kinds}";
+    }
+
+    private static string Name(LeftoverKind kind) => Kinds.FirstOrDefault(k => k.Value == kind).Key ?? kind.ToString();
+
+    private static void PrintTable(string title, IReadOnlyList<Leftover> leftovers)
+    {
+        if (leftovers.Count == 0)
+            return;
+        Console.Out.WriteLine();
+        Console.Out.WriteLine(title + ":");
+        int width = Math.Min(60, leftovers.Max(l => l.Identity.Length));
+        Console.Out.WriteLine($"  {"KIND",-12} {"IDENTITY".PadRight(width)} {"SIZE",9}  OWNER / REMOVE WITH");
+        foreach (var leftover in leftovers.OrderBy(l => l.Kind).ThenBy(l => l.Identity, StringComparer.Ordinal))
+        {
+            Console.Out.WriteLine($"  {Name(leftover.Kind),-12} {leftover.Identity.PadRight(width)} {leftover.Size?.ToString(CultureInfo.InvariantCulture) ?? "",9}  {leftover.Owner}");
+            Console.Out.WriteLine($"  {"",-12} {"".PadRight(width)} {"",9}  remove with: {leftover.RemovalCommand}");
+        }
+    }
+
+    /// <summary>Parses a kind name of <c>--kind</c>.</summary>
+    internal static LeftoverKind ParseKind(string text) =>
+        Kinds.TryGetValue(text, out var kind) ? kind : throw new UsageException($"--kind: unknown kind '{text}' ({string.Join(", ", Kinds.Keys)})");
 }
 
 /// <summary>Bad command-line input.</summary>
 public sealed class UsageException(string message) : Exception(message);
 
-/// <summary>Parsed command-line options.</summary>
+/// <summary>Parsed command-line options; each command accepts its own options only.</summary>
 internal sealed class Options
 {
+    private static readonly Dictionary<string, string[]> Accepted = new(StringComparer.Ordinal)
+    {
+        ["scan"] = new[] { "--json", "--dir" },
+        ["sweep"] = new[] { "--json", "--dir", "--apply", "--kind", "--only" },
+        ["verify"] = new[] { "--json", "--dir", "--signal", "--ready-line", "--ready-file", "--ready-port", "--no-restart", "--restart", "--timeout", "--exit-timeout", "--ignore-runtime-litter", "--" },
+        ["review"] = new[] { "--sarif", "--base", "--format", "--repo" },
+    };
+
     public bool Json { get; private set; }
 
     public bool Apply { get; private set; }
@@ -173,13 +299,19 @@ internal sealed class Options
 
     public TimeSpan Timeout { get; private set; } = TimeSpan.FromSeconds(30);
 
+    public TimeSpan ExitTimeout { get; private set; } = TimeSpan.FromSeconds(10);
+
     public SnapshotOptions Snapshot { get; } = new();
 
-    public DiffOptions Diff { get; } = new();
+    public DiffOptions Diff { get; private set; } = new();
 
     public List<string> Command { get; } = new();
 
     public List<string> Sarif { get; } = new();
+
+    public HashSet<LeftoverKind> Kinds { get; } = new();
+
+    public List<string> Only { get; } = new();
 
     public string? Base { get; private set; }
 
@@ -187,21 +319,27 @@ internal sealed class Options
 
     public string? Repository { get; private set; }
 
-    public static Options Parse(string[] args, bool allowCommand)
+    public static Options Parse(string command, string[] args)
     {
+        if (!Accepted.TryGetValue(command, out var accepted))
+            throw new UsageException($"unknown command '{command}' (scan, sweep, verify, review)");
         var options = new Options();
         var directories = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"{args[i]} needs a value");
+            if (args[i].StartsWith('-') && !accepted.Contains(args[i]))
+                throw new UsageException(Accepted.Values.Any(a => a.Contains(args[i])) ? $"{command} does not take {args[i]}" : $"unknown option '{args[i]}'");
             switch (args[i])
             {
                 case "--json": options.Json = true; break;
                 case "--apply": options.Apply = true; break;
                 case "--no-restart": options.Restart = false; break;
                 case "--restart": options.Restart = true; break;
-                case "--ignore-runtime-litter": options.Diff.IgnoreRuntimeLitter = true; break;
-                case "--dir": directories.Add(Path.GetFullPath(Value())); break;
+                case "--ignore-runtime-litter": options.Diff = options.Diff with { IgnoreRuntimeLitter = true }; break;
+                case "--dir": directories.Add(Directory(Value())); break;
+                case "--kind": options.Kinds.Add(Program.ParseKind(Value())); break;
+                case "--only": options.Only.Add(ParseOnly(Value())); break;
                 case "--sarif": options.Sarif.Add(Path.GetFullPath(Value())); break;
                 case "--base": options.Base = Value(); break;
                 case "--format": options.Format = Value(); break;
@@ -213,16 +351,14 @@ internal sealed class Options
                     var port = Value();
                     options.SetReady(new Readiness.Port(int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is > 0 and < 65536 ? number : throw new UsageException($"--ready-port: '{port}' is not a port number")));
                     break;
-                case "--timeout":
-                    var seconds = Value();
-                    options.Timeout = double.TryParse(seconds, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 ? TimeSpan.FromSeconds(s) : throw new UsageException($"--timeout: '{seconds}' is not a positive number of seconds");
-                    break;
-                case "--" when allowCommand:
+                case "--timeout": options.Timeout = Seconds("--timeout", Value()); break;
+                case "--exit-timeout": options.ExitTimeout = Seconds("--exit-timeout", Value()); break;
+                case "--":
                     options.Command.AddRange(args.Skip(i + 1));
                     i = args.Length;
                     break;
                 default:
-                    throw new UsageException($"unknown option '{args[i]}'");
+                    throw new UsageException($"unexpected argument '{args[i]}'");
             }
         }
 
@@ -233,8 +369,44 @@ internal sealed class Options
                 options.Snapshot.Directories.Add(directory);
         }
 
+        // A path named with --only outside the scanned folders is looked at in its own folder.
+        foreach (var path in options.Only.Where(o => o.StartsWith('/')))
+        {
+            var parent = Path.GetDirectoryName(path)!;
+            if (parent != options.Snapshot.DevShm && parent != options.Snapshot.MQueue && !options.Snapshot.Directories.Any(d => path.StartsWith(d.TrimEnd('/') + "/", StringComparison.Ordinal)))
+                options.Snapshot.Directories.Add(parent);
+        }
+
         return options;
     }
+
+    private static string Directory(string value)
+    {
+        if (value.Length == 0)
+            throw new UsageException("--dir: an empty path");
+        var full = Path.GetFullPath(value);
+        return UnixFile.KindOf(full) switch
+        {
+            UnixFileKind.Directory => full,
+            UnixFileKind.Missing => throw new UsageException($"--dir: no such directory: {full}"),
+            _ => throw new UsageException($"--dir: not a directory: {full}"),
+        };
+    }
+
+    private static string ParseOnly(string value)
+    {
+        if (value.StartsWith('/'))
+            return Path.GetFullPath(value);
+        var colon = value.IndexOf(':');
+        if (colon > 0 && value[..colon] is "shm" or "sem" or "msg" && long.TryParse(value[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            return value;
+        throw new UsageException($"--only: '{value}' is neither an absolute path nor shm:ID, sem:ID or msg:ID");
+    }
+
+    private static TimeSpan Seconds(string option, string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 && s <= 24 * 3600
+            ? TimeSpan.FromSeconds(s)
+            : throw new UsageException($"{option}: '{text}' is not a number of seconds between 0 and 86400");
 
     private void SetReady(Readiness ready) =>
         Ready = Ready is null ? ready : throw new UsageException("give one of --ready-line, --ready-file, --ready-port");

@@ -180,6 +180,13 @@ public sealed class ChildProcess : IDisposable
         return await WaitForExitAsync(timeout).ConfigureAwait(false);
     }
 
+    /// <summary>SIGKILLs the child and its descendants while it has not been reaped.</summary>
+    public void KillTree()
+    {
+        if (!_process.HasExited)
+            _process.Kill(entireProcessTree: true);
+    }
+
     /// <summary>SIGKILLs the child if it still runs, and reaps it.</summary>
     public void Dispose()
     {

@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using KillSafe.Verification.Proc;
 
 namespace KillSafe.Verification;
 
@@ -10,18 +9,18 @@ public abstract record Readiness
     /// <summary>A line of output containing <paramref name="Text"/>.</summary>
     public sealed record Line(string Text) : Readiness;
 
-    /// <summary>A file appears at <paramref name="Path"/>.</summary>
+    /// <summary>A file appears at <paramref name="Path"/> (a new one, when one was there before the start).</summary>
     public sealed record FileExists(string Path) : Readiness;
 
-    /// <summary>Something listens on TCP port <paramref name="Number"/> (loopback).</summary>
+    /// <summary>A new TCP listener on port <paramref name="Number"/> (IPv4 or IPv6, any address), read from the kernel's tables.</summary>
     public sealed record Port(int Number) : Readiness;
 
     /// <summary>A predicate the caller evaluates.</summary>
     public sealed record When(Func<bool> Predicate, string Description) : Readiness;
 }
 
-/// <summary>What to run and how to end it.</summary>
-public sealed class KillRunOptions
+/// <summary>What to run and how to end it. Immutable: no method changes it.</summary>
+public sealed record KillRunOptions
 {
     /// <summary>The program to start.</summary>
     public required string FileName { get; init; }
@@ -38,8 +37,14 @@ public sealed class KillRunOptions
     /// <summary>The signal that ends it.</summary>
     public KillSignal Signal { get; init; } = KillSignal.Kill;
 
-    /// <summary>How long to wait for readiness and for the exit.</summary>
+    /// <summary>How long to wait for readiness.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long the program may take to exit after the signal. A program still running then handled the
+    /// signal (PostgreSQL reloads on SIGHUP): the report says so, and the run ends it with SIGKILL.
+    /// </summary>
+    public TimeSpan ExitTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Check that the socket paths and TCP ports the child held can be taken again at once.</summary>
     public bool CheckRestart { get; init; } = true;
@@ -80,63 +85,115 @@ public sealed class KillRunOptions
 
 /// <summary>The outcome of a kill run.</summary>
 /// <param name="Pid">The child's pid.</param>
-/// <param name="ExitCode">The child's exit code (128 + signal when the signal ended it).</param>
+/// <param name="ExitCode">The child's exit code (128 + signal when a signal ended it).</param>
 /// <param name="Leaks">What it left.</param>
 /// <param name="Restart">The restart checks of what it held.</param>
 /// <param name="Output">Its output.</param>
 public sealed record KillRunReport(int Pid, int ExitCode, LeakReport Leaks, IReadOnlyList<RestartResult> Restart, string Output)
 {
-    /// <summary>True when nothing leaked and every restart check passed.</summary>
-    public bool Passed => Leaks.IsClean && Restart.All(r => r.Succeeded);
+    /// <summary>
+    /// True when the program was still running <see cref="KillRunOptions.ExitTimeout"/> after the signal (it
+    /// handled it) and the run ended it with SIGKILL: <see cref="Leaks"/> is then what that SIGKILL left.
+    /// </summary>
+    public bool SurvivedSignal { get; init; }
+
+    /// <summary>The signal the run sent first.</summary>
+    public KillSignal Signal { get; init; }
+
+    /// <summary>True when the signal ended the program, nothing leaked and every restart check passed.</summary>
+    public bool Passed => !SurvivedSignal && Leaks.IsClean && Restart.All(r => r.Succeeded);
 }
 
 /// <summary>Runs a program, waits until it is ready, signals it, reaps it, and reports what it left.</summary>
 public static class KillRun
 {
     /// <summary>Runs one kill cycle.</summary>
-    /// <exception cref="VerificationException">The program did not start, did not become ready, or did not exit.</exception>
-    public static async Task<KillRunReport> RunAsync(KillRunOptions options)
+    /// <exception cref="VerificationException">The program did not start, did not become ready, ignores the signal, or did not exit even on SIGKILL.</exception>
+    public static async Task<KillRunReport> RunAsync(KillRunOptions options, CancellationToken cancellationToken = default)
     {
         var baseline = Snapshot.Take(options.Snapshot);
+        var readyFileBefore = options.Ready is Readiness.FileExists f ? UnixFile.Stat(f.Path) : null;
         using var child = ChildProcess.Start(options.FileName, options.Arguments, options.Environment);
         options.Progress?.Invoke($"started pid {child.Pid}, waiting until it is ready");
-        await WaitReadyAsync(child, options).ConfigureAwait(false);
+        await WaitReadyAsync(child, options, baseline, readyFileBefore, cancellationToken).ConfigureAwait(false);
 
-        // What the child holds now: its descendants, its listening ports and socket paths.
+        // What the child holds now: its descendants, its listening ports, socket paths and objects.
         var ready = Snapshot.Take(options.Snapshot);
         var tree = Descendants(ready, child.Pid);
-        foreach (var process in tree)
-            options.Diff.TrackedProcesses.Add(process);
-        var holding = new DiffOptions();
-        foreach (var process in tree)
-            holding.TrackedProcesses.Add(process);
-        var held = Leaks.Diff(baseline, ready, holding).Leftovers;
+        var self = tree.FirstOrDefault(p => p.Pid == child.Pid);
+        var tracked = new HashSet<ProcessIdentity>(tree);
+        var readinessFile = (options.Ready as Readiness.FileExists)?.Path;
+        var heldReport = Leaks.Diff(baseline, ready, options.Diff with { TrackedProcesses = tracked, ReadinessFile = readinessFile, IgnoreRuntimeLitter = false });
+        var held = heldReport.Leftovers.Concat(heldReport.RuntimeLitter).Concat(heldReport.ReadinessFiles)
+            .Where(l => l.Owner.Alive == Liveness.Alive && l.Owner.Process is { } p && tracked.Contains(p))
+            .ToList();
 
+        var runUid = EffectiveUid(ready, child.Pid);
+        RefuseIgnoredSignal(child.Pid, options.Signal);
         options.Progress?.Invoke($"ready; sending SIG{options.Signal.ToString().ToUpperInvariant()}");
         child.Signal(options.Signal);
-        var exitCode = await child.WaitForExitAsync(options.Timeout).ConfigureAwait(false);
-        options.Diff.TrackedProcesses.Remove(new ProcessIdentity(child.Pid, tree.FirstOrDefault(p => p.Pid == child.Pid)?.StartTime ?? -1));
+        var (exitCode, survived) = await WaitOrKillAsync(child, options).ConfigureAwait(false);
+        if (self is not null)
+            tracked.Remove(self);
         options.Progress?.Invoke($"exited with {exitCode}; letting the system settle");
-        var report = await Leaks.SettleAsync(baseline, options.Snapshot, options.Diff).ConfigureAwait(false);
+        var diff = options.Diff with
+        {
+            TrackedProcesses = tracked,
+            Run = self,
+            HeldByRun = new HashSet<ResourceId>(held.Select(l => l.Id)),
+            RunUid = runUid,
+            ReadinessFile = readinessFile,
+        };
+        var report = await Leaks.SettleAsync(baseline, options.Snapshot, diff, cancellationToken).ConfigureAwait(false);
+        if (survived)
+            report = report.WithNote($"left after verify's SIGKILL (the program survived SIG{options.Signal.ToString().ToUpperInvariant()})");
 
         var restart = new List<RestartResult>();
         if (options.CheckRestart)
         {
             foreach (var socketFile in held.Where(l => l.Kind == LeftoverKind.UnixSocketFile && !l.IsRuntimeLitter))
                 restart.Add(RestartCheck.UnixSocketPath(socketFile.Identity));
-            foreach (var key in ready.SysV.Where(o => o.Kind == KillSafe.Verification.Proc.SysVKind.SharedMemory && o.Key != 0 && held.Any(h => h.Kind == LeftoverKind.SysVSharedMemory && h.Identity.EndsWith($" id {o.Id}", StringComparison.Ordinal))))
-                restart.Add(RestartCheck.SysVSharedMemoryKey((int)key.Key));
-            foreach (var listener in held.Where(l => l.Kind == LeftoverKind.TcpListener))
-            {
-                var endpoint = IPEndPoint.Parse(listener.Identity["tcp ".Length..]);
-                restart.Add(RestartCheck.TcpPort(endpoint.Port, endpoint.Address));
-            }
+            foreach (var segment in held.Select(l => l.Id).OfType<SysVResource>().Where(s => s.Kind == KillSafe.Verification.Proc.SysVKind.SharedMemory && s.Key != 0))
+                restart.Add(RestartCheck.SysVSharedMemoryKey((int)segment.Key));
+            foreach (var listener in held.Select(l => l.Id).OfType<EndpointResource>())
+                restart.Add(RestartCheck.TcpPort(listener.Local.Port, listener.Local.Address));
         }
 
-        return new KillRunReport(child.Pid, exitCode, report, restart, child.Output);
+        return new KillRunReport(child.Pid, exitCode, report, restart, child.Output) { SurvivedSignal = survived, Signal = options.Signal };
     }
 
-    private static async Task WaitReadyAsync(ChildProcess child, KillRunOptions options)
+    // A signal the process ignores cannot end it: say so at once rather than time out. A shell starts
+    // background jobs with SIGINT and SIGQUIT ignored, and the ignoring is inherited (docs/linux-facts.md, "Signals").
+    private static void RefuseIgnoredSignal(int pid, KillSignal signal)
+    {
+        if (signal == KillSignal.Kill || ProcStatus.Mask(pid, "SigIgn") is not { } mask)
+            return;
+        if ((mask >> ((int)signal - 1) & 1) == 1)
+        {
+            var name = "SIG" + signal.ToString().ToUpperInvariant();
+            throw new VerificationException($"process {pid} ignores {name}, so {name} cannot end it (a shell starts background jobs with SIGINT and SIGQUIT ignored, and children inherit that): start it with 'env --default-signal={signal.ToString().ToUpperInvariant()} ...', or choose another signal");
+        }
+    }
+
+    // The effective uid (the second of the Uid line's real, effective, saved and file-system uids).
+    private static uint? EffectiveUid(Snapshot snapshot, int pid) =>
+        ProcStatus.Numbers(pid, "Uid", snapshot.Options.ProcRoot) is { Count: > 1 } uids && uids[1] >= 0 ? (uint)uids[1] : null;
+
+    private static async Task<(int ExitCode, bool Survived)> WaitOrKillAsync(ChildProcess child, KillRunOptions options)
+    {
+        try
+        {
+            return (await child.WaitForExitAsync(options.ExitTimeout).ConfigureAwait(false), false);
+        }
+        catch (VerificationException) when (options.Signal != KillSignal.Kill)
+        {
+            options.Progress?.Invoke($"pid {child.Pid} still runs {options.ExitTimeout.TotalSeconds:0.#} s after SIG{options.Signal.ToString().ToUpperInvariant()} (it handled the signal); ending its process tree with SIGKILL");
+            child.KillTree();
+            return (await child.WaitForExitAsync(options.ExitTimeout).ConfigureAwait(false), true);
+        }
+    }
+
+    private static async Task WaitReadyAsync(ChildProcess child, KillRunOptions options, Snapshot baseline, FileEntry? readyFileBefore, CancellationToken cancellationToken)
     {
         switch (options.Ready)
         {
@@ -146,32 +203,23 @@ public static class KillRun
                 await child.WaitForOutputAsync(line.Text, options.Timeout).ConfigureAwait(false);
                 return;
             case Readiness.FileExists file:
-                await PollAsync(child, () => UnixFile.KindOf(file.Path) != UnixFileKind.Missing, $"file {file.Path} to appear", options.Timeout).ConfigureAwait(false);
+                // A file that was there before the start says nothing: wait for a new one (another file, by identity).
+                var what = readyFileBefore is null ? $"file {file.Path} to appear" : $"a new file at {file.Path} (one was there before the program started, so it is not a readiness signal)";
+                await PollAsync(child, () => UnixFile.Stat(file.Path) is { } now && (readyFileBefore is null || now.Identity != readyFileBefore.Identity), what, options.Timeout, cancellationToken).ConfigureAwait(false);
                 return;
             case Readiness.Port port:
-                await PollAsync(child, () => Listening(port.Number), $"a listener on port {port.Number}", options.Timeout).ConfigureAwait(false);
+                // Read the kernel's TCP tables (IPv4 and IPv6) instead of connecting: a probe connection would
+                // leave a TIME_WAIT of its own in the report, and the listener must be new, not an older one.
+                var before = new HashSet<long>(baseline.Tcp.Where(t => t.IsListening).Select(t => t.Inode));
+                await PollAsync(child, () => Snapshot.TcpListeners(options.Snapshot.ProcRoot).Any(t => t.Local.Port == port.Number && !before.Contains(t.Inode)), $"a listener on port {port.Number}", options.Timeout, cancellationToken).ConfigureAwait(false);
                 return;
             case Readiness.When condition:
-                await PollAsync(child, condition.Predicate, condition.Description, options.Timeout).ConfigureAwait(false);
+                await PollAsync(child, condition.Predicate, condition.Description, options.Timeout, cancellationToken).ConfigureAwait(false);
                 return;
         }
     }
 
-    private static bool Listening(int port)
-    {
-        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            probe.Connect(IPAddress.Loopback, port);
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
-
-    private static async Task PollAsync(ChildProcess child, Func<bool> predicate, string what, TimeSpan timeout)
+    private static async Task PollAsync(ChildProcess child, Func<bool> predicate, string what, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         while (!predicate())
@@ -180,7 +228,7 @@ public static class KillRun
                 throw new VerificationException($"process {child.Pid} exited before {what}. Its output:\n{child.Output}");
             if (clock.Elapsed > timeout)
                 throw new VerificationException($"timed out after {timeout.TotalSeconds:0.#} s waiting for {what}. Output of process {child.Pid}:\n{child.Output}");
-            await Task.Delay(50).ConfigureAwait(false);
+            await Task.Delay(50, cancellationToken).ConfigureAwait(false);
         }
     }
 

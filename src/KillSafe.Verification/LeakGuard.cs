@@ -17,7 +17,7 @@ public sealed class LeakException : Exception
         var text = new StringBuilder();
         text.AppendLine($"{report.Leftovers.Count} kernel-persistent leftover(s):");
         foreach (var leftover in report.Leftovers)
-            text.AppendLine($"  {leftover.Kind} {leftover.Identity} (owner {leftover.Owner}); remove with: {leftover.RemovalCommand}");
+            text.AppendLine($"  {leftover.Kind} {leftover.Identity} ({leftover.Owner}); remove with: {leftover.RemovalCommand}");
         return text.ToString();
     }
 }
@@ -48,7 +48,7 @@ public sealed class LeakGuard
         snapshotOptions ??= new SnapshotOptions();
         diffOptions ??= new DiffOptions();
         if (ProcessIdentity.Of(Environment.ProcessId, snapshotOptions.ProcRoot) is { } self)
-            diffOptions.TrackedProcesses.Add(self); // listeners the code under test opens in this process
+            diffOptions = diffOptions with { TrackedProcesses = new HashSet<ProcessIdentity>(diffOptions.TrackedProcesses) { self } }; // what the code under test holds in this process
         return new LeakGuard(Snapshot.Take(snapshotOptions), snapshotOptions, diffOptions);
     }
 

@@ -5,42 +5,71 @@ using KillSafe.Verification.Proc;
 
 namespace KillSafe.Verification;
 
-/// <summary>How a diff is judged.</summary>
-public sealed class DiffOptions
+/// <summary>How a diff is judged. Immutable: copy it with <c>with</c>.</summary>
+public sealed record DiffOptions
 {
     /// <summary>Leave the .NET runtime's own files out of the report (they are listed as a suppression).</summary>
-    public bool IgnoreRuntimeLitter { get; set; }
+    public bool IgnoreRuntimeLitter { get; init; }
 
     /// <summary>
     /// Processes that belong to the run (the harness records the child's descendants; a guard, the test process):
-    /// only they are reported as surviving processes or as holders of new TCP listeners.
+    /// only they are reported as surviving processes or as holders of new TCP listeners, and a new object that a
+    /// running process outside this set holds is not the run's.
     /// </summary>
-    public ISet<ProcessIdentity> TrackedProcesses { get; } = new HashSet<ProcessIdentity>();
+    public IReadOnlySet<ProcessIdentity> TrackedProcesses { get; init; } = new HashSet<ProcessIdentity>();
+
+    /// <summary>
+    /// The program under test, once it has ended (set by <see cref="KillRun"/>): what its process tree was seen
+    /// holding while it ran (<see cref="HeldByRun"/>) and nothing holds now is attributed to it as proven stale.
+    /// </summary>
+    public ProcessIdentity? Run { get; init; }
+
+    /// <summary>Objects the program's process tree held while it ran.</summary>
+    public IReadOnlySet<ResourceId> HeldByRun { get; init; } = new HashSet<ResourceId>();
+
+    /// <summary>The program's effective user id, when known: a new object of another user is not the program's.</summary>
+    public uint? RunUid { get; init; }
+
+    /// <summary>The readiness file the caller named: listed apart, never as one of the program's leaks.</summary>
+    public string? ReadinessFile { get; init; }
 
     /// <summary>How long to let the system settle after a process was reaped before the verdict (bounded backoff).</summary>
-    public TimeSpan SettleDeadline { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan SettleDeadline { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How many snapshots the settling may take at most.</summary>
-    public int SettleAttempts { get; set; } = 6;
+    public int SettleAttempts { get; init; } = 6;
 }
 
 /// <summary>The verdict of a scan or a diff.</summary>
 public sealed class LeakReport
 {
-    internal LeakReport(IReadOnlyList<Leftover> leftovers, IReadOnlyList<Leftover> runtimeLitter, IReadOnlyList<RestartHazard> hazards, IReadOnlyList<string> suppressions, bool messageQueuesMounted)
+    internal LeakReport(IReadOnlyList<Leftover> leftovers, IReadOnlyList<Leftover> unproven, IReadOnlyList<Leftover> runtimeLitter, IReadOnlyList<Leftover> notCounted, IReadOnlyList<Leftover> readinessFiles, IReadOnlyList<RestartHazard> hazards, IReadOnlyList<string> suppressions, bool messageQueuesMounted, int skippedSocketRows)
     {
         Leftovers = leftovers;
+        Unproven = unproven;
         RuntimeLitter = runtimeLitter;
+        NotCounted = notCounted;
+        ReadinessFiles = readinessFiles;
         Hazards = hazards;
         Suppressions = suppressions;
         MessageQueuesMounted = messageQueuesMounted;
+        SkippedSocketRows = skippedSocketRows;
     }
 
-    /// <summary>What the program left behind, grouped by kind.</summary>
+    /// <summary>A diff: what the program left behind. A scan: what is proven stale.</summary>
     public IReadOnlyList<Leftover> Leftovers { get; }
+
+    /// <summary>A scan: what no process is seen using, but whose staleness cannot be proven (owner unknown). Sweep leaves these.</summary>
+    public IReadOnlyList<Leftover> Unproven { get; }
 
     /// <summary>What the .NET runtime itself left (reported apart; empty when ignored on request).</summary>
     public IReadOnlyList<Leftover> RuntimeLitter { get; }
+
+    /// <summary>A diff: new objects that are not the program's (a running process outside its tree holds them, or another user owns them).</summary>
+    public IReadOnlyList<Leftover> NotCounted { get; }
+
+    /// <summary>A diff: the readiness file the caller named, left behind (the test's own signal, not a leak).</summary>
+    public IReadOnlyList<Leftover> ReadinessFiles { get; }
 
     /// <summary>Conditions that make a restart fail for a while (TIME_WAIT), not leaks.</summary>
     public IReadOnlyList<RestartHazard> Hazards { get; }
@@ -51,10 +80,17 @@ public sealed class LeakReport
     /// <summary>False when /dev/mqueue is not mounted: POSIX message queues could not be inspected.</summary>
     public bool MessageQueuesMounted { get; }
 
+    /// <summary>Rows of /proc/net/unix that could not be read (only when netlink was not available).</summary>
+    public int SkippedSocketRows { get; }
+
     /// <summary>How long the verdict waited for the system to settle.</summary>
     public TimeSpan SettleTime { get; internal set; }
 
-    /// <summary>True when the program left nothing.</summary>
+    /// <summary>The same report with <paramref name="note"/> on each of the program's leftovers.</summary>
+    internal LeakReport WithNote(string note) =>
+        new(Leftovers.Select(l => l with { Note = note }).ToList(), Unproven, RuntimeLitter, NotCounted, ReadinessFiles, Hazards, Suppressions, MessageQueuesMounted, SkippedSocketRows) { SettleTime = SettleTime };
+
+    /// <summary>True when the program left nothing (a scan: nothing is proven stale).</summary>
     public bool IsClean => Leftovers.Count == 0;
 
     /// <summary>A report for a person: each leftover with its owner and the command that removes it.</summary>
@@ -67,84 +103,105 @@ public sealed class LeakReport
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"{group.Key}:");
             foreach (var leftover in group)
-                text.AppendLine(CultureInfo.InvariantCulture, $"  {leftover.Identity}  owner {leftover.Owner}  remove: {leftover.RemovalCommand}");
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {leftover.Identity}  {leftover.Owner}{(leftover.Note is null ? string.Empty : " [" + leftover.Note + "]")}  remove: {leftover.RemovalCommand}");
         }
 
-        if (RuntimeLitter.Count > 0)
-        {
-            text.AppendLine(".NET runtime litter (not the program's own):");
-            foreach (var leftover in RuntimeLitter)
-                text.AppendLine(CultureInfo.InvariantCulture, $"  {leftover.Identity}  owner {leftover.Owner}  remove: {leftover.RemovalCommand}");
-        }
-
+        Section(text, "not proven stale (owner unknown; sweep leaves these):", Unproven);
+        Section(text, ".NET runtime litter (not the program's own):", RuntimeLitter);
+        Section(text, "not the program's (held by a process outside its tree, or another user's):", NotCounted);
+        Section(text, "readiness file left behind (the signal you named, not counted):", ReadinessFiles);
         foreach (var hazard in Hazards)
             text.AppendLine(CultureInfo.InvariantCulture, $"restart hazard: {hazard.Description} ({hazard.Advice})");
         foreach (var suppression in Suppressions)
             text.AppendLine(CultureInfo.InvariantCulture, $"suppressed: {suppression}");
         if (!MessageQueuesMounted)
             text.AppendLine("POSIX message queues not inspected: /dev/mqueue is not mounted");
+        if (SkippedSocketRows > 0)
+            text.AppendLine(CultureInfo.InvariantCulture, $"{SkippedSocketRows} row(s) of /proc/net/unix could not be read and were skipped");
         text.AppendLine(CultureInfo.InvariantCulture, $"settled after {SettleTime.TotalMilliseconds:0} ms");
         return text.ToString();
+    }
+
+    private static void Section(StringBuilder text, string title, IReadOnlyList<Leftover> items)
+    {
+        if (items.Count == 0)
+            return;
+        text.AppendLine(title);
+        foreach (var leftover in items)
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {leftover.Kind} {leftover.Identity}  {leftover.Owner}  remove: {leftover.RemovalCommand}");
     }
 }
 
 /// <summary>Finds what outlives its owner: in one snapshot (scan) or since a baseline (diff).</summary>
 public static class Leaks
 {
-    /// <summary>Every kernel-persistent thing in <paramref name="snapshot"/>, with its owner.</summary>
-    public static IReadOnlyList<Leftover> Inventory(Snapshot snapshot)
+    /// <summary>Every kernel-persistent thing in <paramref name="snapshot"/>, with its owner and how that is known.</summary>
+    public static IReadOnlyList<Leftover> Inventory(Snapshot snapshot) => Inventory(snapshot, new Ownership(snapshot), includeFiles: false);
+
+    private static List<Leftover> Inventory(Snapshot snapshot, Ownership ownership, bool includeFiles)
     {
-        var ownership = new Ownership(snapshot);
         var result = new List<Leftover>();
         foreach (var item in snapshot.SysV)
         {
             var kind = item.Kind switch { SysVKind.SharedMemory => LeftoverKind.SysVSharedMemory, SysVKind.Semaphore => LeftoverKind.SysVSemaphore, _ => LeftoverKind.SysVMessageQueue };
-            var owner = ownership.SysVOwner(item);
-            // A segment nobody is attached to and whose creator is gone is stale whatever the table says.
-            if (item.Kind == SysVKind.SharedMemory && item.Attached > 0 && owner.Alive == Liveness.Dead)
-                owner = Owner.Unknown;
-            result.Add(new Leftover(kind, $"key 0x{item.Key:x8} id {item.Id}", owner, item.RemovalCommand, Size: item.Size, Attached: item.Kind == SysVKind.SharedMemory ? item.Attached : null));
+            result.Add(new Leftover(kind, new SysVResource(item.Kind, item.Key, item.Id), ownership.OfSysV(item), item.RemovalCommand)
+            {
+                Size = item.Size,
+                Attached = item.Kind == SysVKind.SharedMemory ? item.Attached : null,
+            });
         }
 
         foreach (var file in snapshot.DevShm.Where(f => f.Kind == UnixFileKind.Regular))
         {
             var kind = Path.GetFileName(file.Path).StartsWith("sem.", StringComparison.Ordinal) ? LeftoverKind.PosixSemaphore : LeftoverKind.PosixSharedMemory;
-            result.Add(new Leftover(kind, file.Path, ownership.HoldersOf(file.Path), "rm " + ShellQuote(file.Path), Size: file.Size));
+            result.Add(new Leftover(kind, Id(file), ownership.OfNamedObject(file), "rm " + ShellQuote(file.Path)) { Size = file.Size });
         }
 
         foreach (var file in snapshot.MessageQueues ?? Array.Empty<FileEntry>())
-            result.Add(new Leftover(LeftoverKind.PosixMessageQueue, file.Path, ownership.HoldersOf(file.Path), "rm " + ShellQuote(file.Path), Size: file.Size));
+            result.Add(new Leftover(LeftoverKind.PosixMessageQueue, Id(file), ownership.OfNamedObject(file), "rm " + ShellQuote(file.Path)) { Size = file.Size });
 
         foreach (var file in snapshot.Files)
         {
-            var litter = ownership.RuntimeLitterOwner(file.Path);
-            if (litter is not null)
+            if (ownership.OfRuntimeFile(file) is { } litter)
             {
-                result.Add(new Leftover(file.Kind == UnixFileKind.Socket ? LeftoverKind.UnixSocketFile : LeftoverKind.File, file.Path, litter, RemoveCommand(file), IsRuntimeLitter: true, Size: file.Size));
-                continue;
+                var kind = file.Kind == UnixFileKind.Socket ? LeftoverKind.UnixSocketFile : LeftoverKind.File;
+                result.Add(new Leftover(kind, Id(file), litter, "rm " + ShellQuote(file.Path)) { IsRuntimeLitter = true, Size = file.Size });
             }
-
-            if (file.Kind == UnixFileKind.Socket)
-                result.Add(new Leftover(LeftoverKind.UnixSocketFile, file.Path, ownership.SocketFileOwner(file.Path), "rm " + ShellQuote(file.Path)));
+            else if (file.Kind == UnixFileKind.Socket)
+            {
+                result.Add(new Leftover(LeftoverKind.UnixSocketFile, Id(file), ownership.OfSocketFile(file), "rm " + ShellQuote(file.Path)));
+            }
+            else if (includeFiles && file.Kind is UnixFileKind.Regular or UnixFileKind.Fifo or UnixFileKind.Other)
+            {
+                result.Add(new Leftover(LeftoverKind.File, Id(file), ownership.OfFile(file), "rm " + ShellQuote(file.Path)) { Size = file.Size });
+            }
         }
 
         foreach (var listener in snapshot.Tcp.Where(t => t.IsListening))
-            result.Add(new Leftover(LeftoverKind.TcpListener, "tcp " + listener.Local, ownership.TcpOwner(listener), "kill the owning process"));
+            result.Add(new Leftover(LeftoverKind.TcpListener, new EndpointResource(listener.Local, listener.Inode), ownership.OfTcp(listener), "end the process that holds it"));
         return result;
     }
 
-    /// <summary>What on this machine outlives its owner now: owner dead, or not recorded by the kernel.</summary>
-    public static LeakReport Scan(Snapshot snapshot, DiffOptions? options = null)
+    /// <summary>
+    /// What on this machine outlives its owner now: <see cref="LeakReport.Leftovers"/> holds what is proven
+    /// stale, <see cref="LeakReport.Unproven"/> what no process is seen using but whose owner cannot be known.
+    /// <paramref name="records"/> (of earlier verify runs) prove the staleness of the very objects they name.
+    /// </summary>
+    public static LeakReport Scan(Snapshot snapshot, DiffOptions? options = null, IReadOnlyList<LeftoverRecord>? records = null)
     {
         options ??= new DiffOptions();
-        var stale = Inventory(snapshot).Where(l => l.Owner.Alive != Liveness.Alive && l.Kind != LeftoverKind.TcpListener).ToList();
-        return Report(stale, Array.Empty<RestartHazard>(), snapshot, options);
+        var candidates = LeftoverRecords.Apply(Inventory(snapshot), records ?? Array.Empty<LeftoverRecord>(), snapshot.Options.ProcRoot).Where(l => l.Owner.Alive != Liveness.Alive && l.Kind != LeftoverKind.TcpListener).ToList();
+        var stale = candidates.Where(l => l.IsRuntimeLitter || l.Owner.Alive == Liveness.Dead).ToList();
+        var unproven = candidates.Where(l => !l.IsRuntimeLitter && l.Owner.Alive == Liveness.Unknown).ToList();
+        return Report(stale, unproven, new List<Leftover>(), new List<Leftover>(), Array.Empty<RestartHazard>(), snapshot, options);
     }
 
     /// <summary>
-    /// What appeared between <paramref name="before"/> and <paramref name="after"/>: every new kernel-persistent
-    /// thing (whoever owns it), new files in the watched directories, tracked processes still running, and
-    /// new TIME_WAIT entries as restart hazards.
+    /// What appeared between <paramref name="before"/> and <paramref name="after"/>, compared by identity (a file
+    /// removed and made again under the same name is new): every new kernel-persistent thing and new file in the
+    /// watched directories that is the run's, tracked processes still running, and new TIME_WAIT entries as
+    /// restart hazards. New objects that a running process outside the tracked set holds, or that another user
+    /// owns, are listed apart as not the run's.
     /// </summary>
     /// <exception cref="VerificationException">The snapshots come from different network or IPC namespaces.</exception>
     public static LeakReport Diff(Snapshot before, Snapshot after, DiffOptions? options = null)
@@ -153,20 +210,44 @@ public static class Leaks
         if (before.NetNamespace != after.NetNamespace || before.IpcNamespace != after.IpcNamespace)
             throw new VerificationException($"snapshots come from different namespaces ({before.NetNamespace} {before.IpcNamespace} vs {after.NetNamespace} {after.IpcNamespace}): not comparable");
 
-        var known = new HashSet<string>(Inventory(before).Select(Key), StringComparer.Ordinal);
-        var knownFiles = new HashSet<(string, long)>(before.Files.Select(f => (f.Path, f.Inode)));
-        // A new TCP listener counts only when a tracked process holds it: test runners, build servers and
-        // other programs open listeners all the time, and a listener closes with its owner anyway.
-        var fresh = Inventory(after)
-            .Where(l => !known.Contains(Key(l)))
-            .Where(l => l.Kind != LeftoverKind.TcpListener || (l.Owner.Process is { } owner && options.TrackedProcesses.Contains(owner)))
-            .ToList();
-
+        var known = new HashSet<ResourceId>(IdentitiesOf(before));
         var ownership = new Ownership(after);
-        foreach (var file in after.Files.Where(f => f.Kind is UnixFileKind.Regular or UnixFileKind.Other && !knownFiles.Contains((f.Path, f.Inode))))
+        var fresh = new List<Leftover>();
+        var notCounted = new List<Leftover>();
+        var readiness = new List<Leftover>();
+        foreach (var item in Inventory(after, ownership, includeFiles: true).Where(l => !known.Contains(l.Id)))
         {
-            if (ownership.RuntimeLitterOwner(file.Path) is null) // runtime litter is in the inventory already
-                fresh.Add(new Leftover(LeftoverKind.File, file.Path, ownership.HoldersOf(file.Path), RemoveCommand(file), Size: file.Size));
+            var owner = item.Owner;
+            // A new TCP listener counts only when a tracked process holds it: test runners, build servers and
+            // other programs open listeners all the time, and a listener closes with its owner anyway.
+            if (item.Kind == LeftoverKind.TcpListener)
+            {
+                if (owner.Process is { } holder && options.TrackedProcesses.Contains(holder))
+                    fresh.Add(item);
+                continue;
+            }
+
+            if (options.ReadinessFile is { } ready && item.Id is FileResource { Path: var path } && path == ready)
+            {
+                readiness.Add(item);
+                continue;
+            }
+
+            if (owner.Alive == Liveness.Alive && owner.Process is { } user && !options.TrackedProcesses.Contains(user))
+            {
+                notCounted.Add(item with { Note = "in use by a process outside the program's tree" });
+                continue;
+            }
+
+            if (options.RunUid is { } uid && OwnerUid(item, after) is { } objectUid && objectUid != uid)
+            {
+                notCounted.Add(item with { Note = $"owned by uid {objectUid}; the program ran as uid {uid}" });
+                continue;
+            }
+
+            fresh.Add(owner.Alive != Liveness.Alive && options.Run is { } program && options.HeldByRun.Contains(item.Id)
+                ? item with { Owner = new Owner(program, Liveness.Dead, $"held by the program's process tree (pid {program.Pid}) while it ran, and by nothing now") }
+                : item);
         }
 
         var existed = new HashSet<ProcessIdentity>(before.Processes.Select(p => new ProcessIdentity(p.Pid, p.StartTime)));
@@ -174,7 +255,7 @@ public static class Leaks
         {
             var identity = new ProcessIdentity(process.Pid, process.StartTime);
             if (options.TrackedProcesses.Contains(identity) && !existed.Contains(identity) && process.State != 'Z')
-                fresh.Add(new Leftover(LeftoverKind.Process, $"pid {process.Pid} ({process.Command})", new Owner(identity, Liveness.Alive), $"kill {process.Pid}"));
+                fresh.Add(new Leftover(LeftoverKind.Process, new ProcessResource(identity, process.Command), new Owner(identity, Liveness.Alive, $"pid {process.Pid} ({process.Command}) still runs") { Command = process.Command }, $"kill {process.Pid}"));
         }
 
         var oldWaits = new HashSet<string>(before.Tcp.Where(t => t.IsTimeWait).Select(t => t.Local + ">" + t.Remote), StringComparer.Ordinal);
@@ -182,11 +263,11 @@ public static class Leaks
             .Where(t => t.IsTimeWait && !oldWaits.Contains(t.Local + ">" + t.Remote))
             .Select(t => new RestartHazard($"TIME_WAIT on {t.Local} (peer {t.Remote})", "a listener without SO_REUSEADDR cannot bind this port for up to 60 s"))
             .ToList();
-        return Report(fresh, hazards, after, options);
+        return Report(fresh, new List<Leftover>(), notCounted, readiness, hazards, after, options);
     }
 
     /// <summary>Diffs against <paramref name="before"/> until the system settles: bounded backoff, then the last verdict.</summary>
-    public static async Task<LeakReport> SettleAsync(Snapshot before, SnapshotOptions snapshotOptions, DiffOptions options)
+    public static async Task<LeakReport> SettleAsync(Snapshot before, SnapshotOptions snapshotOptions, DiffOptions options, CancellationToken cancellationToken = default)
     {
         var clock = Stopwatch.StartNew();
         var delay = TimeSpan.FromMilliseconds(50);
@@ -196,7 +277,7 @@ public static class Leaks
             report = Diff(before, Snapshot.Take(snapshotOptions), options);
             if ((report.IsClean && report.RuntimeLitter.All(l => l.Owner.Alive != Liveness.Alive)) || attempt >= options.SettleAttempts || clock.Elapsed + delay > options.SettleDeadline)
                 break;
-            await Task.Delay(delay).ConfigureAwait(false);
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
             delay *= 2;
         }
 
@@ -204,7 +285,22 @@ public static class Leaks
         return report;
     }
 
-    private static LeakReport Report(List<Leftover> found, IReadOnlyList<RestartHazard> hazards, Snapshot snapshot, DiffOptions options)
+    /// <summary>The identities of everything <paramref name="snapshot"/> holds that a diff compares.</summary>
+    internal static IEnumerable<ResourceId> IdentitiesOf(Snapshot snapshot) =>
+        snapshot.SysV.Select(o => (ResourceId)new SysVResource(o.Kind, o.Key, o.Id))
+            .Concat(snapshot.DevShm.Concat(snapshot.MessageQueues ?? Array.Empty<FileEntry>()).Concat(snapshot.Files).Select(Id))
+            .Concat(snapshot.Tcp.Where(t => t.IsListening).Select(t => new EndpointResource(t.Local, t.Inode)));
+
+    private static uint? OwnerUid(Leftover item, Snapshot snapshot) => item.Id switch
+    {
+        FileResource file => snapshot.DevShm.Concat(snapshot.MessageQueues ?? Array.Empty<FileEntry>()).Concat(snapshot.Files).FirstOrDefault(f => f.Path == file.Path && f.Identity == file.File)?.Uid,
+        SysVResource sysV => snapshot.SysV.FirstOrDefault(o => o.Kind == sysV.Kind && o.Id == sysV.Id) is { } o ? (uint)o.CreatorUid : null,
+        _ => null,
+    };
+
+    private static FileResource Id(FileEntry file) => new(file.Path, file.Identity);
+
+    private static LeakReport Report(List<Leftover> found, List<Leftover> unproven, List<Leftover> notCounted, List<Leftover> readiness, IReadOnlyList<RestartHazard> hazards, Snapshot snapshot, DiffOptions options)
     {
         var own = found.Where(l => !l.IsRuntimeLitter).OrderBy(l => l.Kind).ThenBy(l => l.Identity, StringComparer.Ordinal).ToList();
         var litter = found.Where(l => l.IsRuntimeLitter).OrderBy(l => l.Identity, StringComparer.Ordinal).ToList();
@@ -215,12 +311,8 @@ public static class Leaks
             litter = new List<Leftover>();
         }
 
-        return new LeakReport(own, litter, hazards, suppressions, snapshot.MessageQueues is not null);
+        return new LeakReport(own, unproven.OrderBy(l => l.Kind).ThenBy(l => l.Identity, StringComparer.Ordinal).ToList(), litter, notCounted, readiness, hazards, suppressions, snapshot.MessageQueues is not null, snapshot.SkippedSocketRows);
     }
-
-    private static string Key(Leftover leftover) => leftover.Kind + "|" + leftover.Identity;
-
-    private static string RemoveCommand(FileEntry file) => (file.Kind == UnixFileKind.Directory ? "rm -r " : "rm ") + ShellQuote(file.Path);
 
     /// <summary>Quotes <paramref name="path"/> for a POSIX shell when it needs it.</summary>
     public static string ShellQuote(string path) =>

@@ -5,16 +5,19 @@ using KillSafe.Verification.Proc;
 namespace KillSafe.Verification;
 
 /// <summary>
-/// Attributes resources of a snapshot to their owners. The walk over /proc/&lt;pid&gt;/fd that maps socket
-/// inodes and open files to processes is the expensive part, so it runs once, lazily, and only when a
-/// candidate leftover needs it.
+/// Decides who owns each object of a snapshot and whether it is in use, and says how it knows. "Dead" is
+/// given only on proof (a socket file no socket is bound to and that refuses connections; a SysV segment
+/// whose creator and last user are gone and that nothing is attached to; a runtime file named for a process
+/// that runs nowhere). A POSIX object nobody holds open now is not dead: programs open them by name later
+/// (docs/linux-facts.md, "PostgreSQL's dynamic shared memory"). What cannot be read is unknown.
+/// The walk over /proc/&lt;pid&gt;/fd and maps runs once, lazily, when an object needs it.
 /// </summary>
-public sealed partial class Ownership
+internal sealed partial class Ownership
 {
     private readonly Snapshot _snapshot;
-    private Dictionary<string, List<ProcessIdentity>>? _holders;
+    private Holders? _holders;
+    private Dictionary<int, ProcStat>? _byPid;
 
-    /// <summary>Creates the attribution for <paramref name="snapshot"/>.</summary>
     public Ownership(Snapshot snapshot) => _snapshot = snapshot;
 
     // A socket path is at most 107 bytes (unix(7)): under a long TMPDIR the runtime cuts the name, so any
@@ -25,141 +28,282 @@ public sealed partial class Ownership
     [GeneratedRegex(@"^clr-debug-pipe-(\d+)-(\d+)-(in|out)$")]
     private static partial Regex DebugPipe();
 
-    /// <summary>
-    /// Files the .NET runtime itself creates (FACTS.md): the diagnostics socket and debugger pipes, whose
-    /// name carries the owner's pid and start time, named pipes (<c>CoreFxPipe_*</c>) and named mutexes
-    /// under <c>.dotnet/shm</c>. Returns null for any other file.
-    /// </summary>
-    public Owner? RuntimeLitterOwner(string path)
-    {
-        var name = Path.GetFileName(path);
-        var match = DiagnosticSocket().Match(name);
-        if (!match.Success)
-            match = DebugPipe().Match(name);
-        if (match.Success)
-        {
-            var owner = new ProcessIdentity(int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture));
-            return new Owner(owner, owner.IsAlive(_snapshot.Options.ProcRoot) ? Liveness.Alive : Liveness.Dead);
-        }
+    private Dictionary<int, ProcStat> ByPid => _byPid ??= _snapshot.Processes.GroupBy(p => p.Pid).ToDictionary(g => g.Key, g => g.First());
 
-        if (name.StartsWith("CoreFxPipe_", StringComparison.Ordinal) || path.Contains("/.dotnet/shm/", StringComparison.Ordinal) || path.EndsWith("/.dotnet/shm", StringComparison.Ordinal))
-            return HoldersOf(path);
-        return null;
+    /// <summary>"pid 12 (postgres)".</summary>
+    public string Describe(ProcessIdentity process) =>
+        ByPid.TryGetValue(process.Pid, out var stat) && stat.StartTime == process.StartTime ? $"pid {process.Pid} ({stat.Command})" : $"pid {process.Pid}";
+
+    private Owner AliveOwner(ProcessIdentity process, string evidence) =>
+        new(process, Liveness.Alive, evidence) { Command = ByPid.TryGetValue(process.Pid, out var stat) ? stat.Command : null };
+
+    /// <summary>A POSIX shared memory object, named semaphore or message queue: in use only if held or mapped; never dead by absence.</summary>
+    public Owner OfNamedObject(FileEntry file)
+    {
+        var holders = Walk().OfFile(file.Identity);
+        if (holders.Count > 0)
+            return AliveOwner(holders[0], $"held open or mapped by {Describe(holders[0])}" + More(holders));
+        return Owner.Unknown(NotHeld() + "; the kernel records no creator, and programs open such objects by name later");
     }
 
     /// <summary>
-    /// The owner of a socket file: the process whose socket is bound to it (/proc/net/unix, then the fd
-    /// walk); dead when no socket in the kernel is bound to the path any more.
+    /// A socket file: alive when a socket of this network namespace is bound to this very file (device and
+    /// inode, sock_diag) or it accepts a connection; dead only when nothing is bound to it and connect() is refused.
     /// </summary>
-    public Owner SocketFileOwner(string path)
+    public Owner OfSocketFile(FileEntry file)
     {
-        var bound = _snapshot.UnixSockets.FirstOrDefault(s => !s.IsAbstract && s.Path == path);
-        if (bound is null)
-            return new Owner(null, Liveness.Dead);
-        var holders = Holders("socket:[" + bound.Inode.ToString(CultureInfo.InvariantCulture) + "]");
-        return holders.Count > 0 ? new Owner(holders[0], Liveness.Alive) : new Owner(null, Liveness.Unknown);
+        var bound = _snapshot.UnixSockets.Where(s => s.IsBoundTo(file.Identity)).ToList();
+        if (bound.Count > 0)
+        {
+            foreach (var socket in bound)
+            {
+                var holders = Walk().OfSocket(socket.Inode);
+                if (holders.Count > 0)
+                    return AliveOwner(holders[0], $"bound by a socket of {Describe(holders[0])}" + More(holders));
+            }
+
+            return Owner.Unknown("a socket is bound to it, but no process this scan can read holds that socket");
+        }
+
+        if (!_snapshot.SocketTableHasFiles)
+            return Owner.Unknown("the socket table of this system does not say which file a socket is bound to");
+        return SocketProbe.Connect(file.Path, out var errno) switch
+        {
+            ProbeResult.Refused => new Owner(null, Liveness.Dead, "no socket is bound to it and connect() is refused"),
+            ProbeResult.Accepted => new Owner(null, Liveness.Alive, "accepts connections (a listener this scan cannot see, for example in another network namespace)"),
+            _ => Owner.Unknown(errno == 0 ? "not probed (the path is longer than a socket address holds): not proven stale" : $"connect() failed with errno {errno}: not proven stale"),
+        };
+    }
+
+    /// <summary>
+    /// A SysV object. Shared memory records its creator (cpid) and last user (lpid): dead only when neither
+    /// runs and nothing is attached; a pid that now belongs to a younger process does not count. Semaphore
+    /// sets record no pid, message queues only their last sender and receiver: unknown unless one runs.
+    /// </summary>
+    public Owner OfSysV(SysVObject item)
+    {
+        switch (item.Kind)
+        {
+            case SysVKind.SharedMemory:
+                var creator = RunningSince(item.CreatorPid, item.ChangeTime);
+                if (item.Attached > 0)
+                {
+                    return creator is not null
+                        ? AliveOwner(creator, $"created by {Describe(creator)}, which runs; {item.Attached} process(es) attached")
+                        : new Owner(null, Liveness.Alive, $"{item.Attached} process(es) attached");
+                }
+
+                if (item.CreatorPid <= 0)
+                    return Owner.Unknown("the creator is not visible in this PID namespace");
+                if (creator is not null)
+                    return AliveOwner(creator, $"created by {Describe(creator)}, which runs");
+                if (RunningSince(item.LastPid, item.LastUseTime) is { } last)
+                    return AliveOwner(last, $"last attached or detached by {Describe(last)}, which runs");
+                return new Owner(null, Liveness.Dead, $"creator pid {item.CreatorPid} is gone, nothing is attached" + (item.LastPid > 0 && item.LastPid != item.CreatorPid ? $", last user pid {item.LastPid} is gone" : string.Empty));
+            case SysVKind.MessageQueue:
+                if (RunningSince(item.LastPid, item.LastUseTime) is { } user)
+                    return AliveOwner(user, $"last sent to or received from by {Describe(user)}, which runs");
+                return Owner.Unknown("the kernel records no creator for a message queue");
+            default:
+                return Owner.Unknown("the kernel records no creator for a semaphore set");
+        }
     }
 
     /// <summary>The owner of a TCP socket, by inode.</summary>
-    public Owner TcpOwner(TcpEntry entry)
+    public Owner OfTcp(TcpEntry entry)
     {
-        if (entry.Inode == 0)
-            return new Owner(null, Liveness.Dead);
-        var holders = Holders("socket:[" + entry.Inode.ToString(CultureInfo.InvariantCulture) + "]");
-        return holders.Count > 0 ? new Owner(holders[0], Liveness.Alive) : new Owner(null, Liveness.Unknown);
+        var holders = entry.Inode == 0 ? new List<ProcessIdentity>() : Walk().OfSocket(entry.Inode);
+        return holders.Count > 0 ? AliveOwner(holders[0], $"held by {Describe(holders[0])}") : Owner.Unknown("no process this scan can read holds it");
+    }
+
+    /// <summary>Any other file of a watched directory: in use when a process holds it open or maps it.</summary>
+    public Owner OfFile(FileEntry file)
+    {
+        var holders = Walk().OfFile(file.Identity);
+        return holders.Count > 0 ? AliveOwner(holders[0], $"held open by {Describe(holders[0])}" + More(holders)) : Owner.Unknown(NotHeld());
     }
 
     /// <summary>
-    /// The owner of a SysV object: shared memory records its creator pid, which is alive only if a process
-    /// with that pid exists that started before the segment was made (a later one reused the pid).
-    /// Semaphores and message queues record no creator: unknown.
+    /// Files the .NET runtime itself creates (docs/linux-facts.md, "The .NET runtime's own litter"), recognised
+    /// by name and kind together: the diagnostics socket (a socket), the debugger pipes (FIFOs), whose names
+    /// carry the owner's pid and start time, named-pipe sockets (<c>CoreFxPipe_*</c>), and the files of named
+    /// mutexes under <c>.dotnet/shm</c> and <c>.dotnet/lockfiles</c>. Null for any other file.
     /// </summary>
-    public Owner SysVOwner(SysVObject item)
+    public Owner? OfRuntimeFile(FileEntry file)
     {
-        if (item.Kind != SysVKind.SharedMemory || item.CreatorPid <= 0)
-            return Owner.Unknown;
-        var stat = _snapshot.Processes.FirstOrDefault(p => p.Pid == item.CreatorPid);
-        if (stat is null || stat.State == 'Z')
-            return new Owner(null, Liveness.Dead);
-        var identity = new ProcessIdentity(stat.Pid, stat.StartTime);
-        var ticks = ClockTicksPerSecond();
-        if (_snapshot.BootTime > 0 && ticks > 0)
+        var name = Path.GetFileName(file.Path);
+        var match = DiagnosticSocket().Match(name);
+        if (match.Success && file.Kind == UnixFileKind.Socket)
         {
-            var startedAt = _snapshot.BootTime + stat.StartTime / ticks;
-            if (startedAt > item.ChangeTime + 1)
-                return new Owner(null, Liveness.Dead); // the pid was reused by a younger process
+            var socket = OfSocketFile(file);
+            return socket.Alive == Liveness.Dead ? new Owner(null, Liveness.Dead, $"{NamedFor(match)}; {socket.Evidence}") : socket;
         }
 
-        return new Owner(identity, Liveness.Alive);
-    }
-
-    /// <summary>The processes that hold <paramref name="path"/> open or mapped; dead when none does.</summary>
-    public Owner HoldersOf(string path)
-    {
-        var holders = Holders(path);
-        return holders.Count > 0 ? new Owner(holders[0], Liveness.Alive) : new Owner(null, Liveness.Dead);
-    }
-
-    private List<ProcessIdentity> Holders(string target)
-    {
-        _holders ??= WalkDescriptors();
-        return _holders.TryGetValue(target, out var list) ? list : new List<ProcessIdentity>();
-    }
-
-    private Dictionary<string, List<ProcessIdentity>> WalkDescriptors()
-    {
-        var map = new Dictionary<string, List<ProcessIdentity>>(StringComparer.Ordinal);
-        var proc = _snapshot.Options.ProcRoot;
-        foreach (var stat in _snapshot.Processes)
+        match = DebugPipe().Match(name);
+        if (match.Success && file.Kind == UnixFileKind.Fifo)
         {
-            var identity = new ProcessIdentity(stat.Pid, stat.StartTime);
-            var pidDir = Path.Combine(proc, stat.Pid.ToString(CultureInfo.InvariantCulture));
+            var holders = Walk().OfFile(file.Identity);
+            if (holders.Count > 0)
+                return AliveOwner(holders[0], $"held open by {Describe(holders[0])}");
+            int pid = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+            long key = long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
+            if (ProcessIdentity.FindNamed(_snapshot.Processes, pid, key, _snapshot.Options.ProcRoot) is { } named)
+                return AliveOwner(new ProcessIdentity(named.Pid, named.StartTime), $"made by the runtime of pid {named.Pid} ({named.Command}), which runs" + (named.Pid != pid ? $" (pid {pid} in its own PID namespace)" : string.Empty));
+            if (Walk().UnreadableDescriptors > 0)
+                return Owner.Unknown($"{NamedFor(match)}; " + NotHeld(mappable: false));
+            return new Owner(null, Liveness.Dead, $"{NamedFor(match)}, which runs in no PID namespace this system shows; no process holds it");
+        }
+
+        if (name.StartsWith("CoreFxPipe_", StringComparison.Ordinal) && file.Kind == UnixFileKind.Socket)
+            return OfSocketFile(file);
+        if (file.Kind == UnixFileKind.Regular && (file.Path.Contains("/.dotnet/shm/", StringComparison.Ordinal) || file.Path.Contains("/.dotnet/lockfiles/", StringComparison.Ordinal)))
+        {
+            var holders = Walk().OfFile(file.Identity);
+            return holders.Count > 0
+                ? AliveOwner(holders[0], $"held open by {Describe(holders[0])}")
+                : Owner.Unknown(NotHeld() + "; a .NET named-mutex file, which any .NET process may open by name later");
+        }
+
+        return null;
+    }
+
+    private static string NamedFor(Match match) => $"named for pid {match.Groups[1].Value} started at tick {match.Groups[2].Value}";
+
+    // A FIFO or a socket cannot be mapped, so only descriptors tell whether one is held.
+    private string NotHeld(bool mappable = true)
+    {
+        int unreadable = Walk().UnreadableDescriptors + (mappable ? Walk().UnreadableMappings : 0);
+        var what = mappable ? "held open or mapped" : "held open";
+        return unreadable == 0 ? $"not {what} by any process" : $"not {what} by any process this scan could read ({unreadable} process(es) unreadable)";
+    }
+
+    private string More(List<ProcessIdentity> holders) => holders.Count > 1 ? $" and {holders.Count - 1} more" : string.Empty;
+
+    /// <summary>The process with <paramref name="pid"/> if it runs and had started by <paramref name="atTime"/> (seconds since the epoch).</summary>
+    private ProcessIdentity? RunningSince(int pid, long atTime)
+    {
+        if (pid <= 0 || !ByPid.TryGetValue(pid, out var stat) || stat.State is 'Z' or 'X')
+            return null;
+        var ticks = ClockTicksPerSecond();
+        if (atTime > 0 && _snapshot.BootTime > 0 && ticks > 0 && _snapshot.BootTime + stat.StartTime / ticks > atTime + 1)
+            return null; // a younger process reused the pid
+        return new ProcessIdentity(stat.Pid, stat.StartTime);
+    }
+
+    private Holders Walk() => _holders ??= Holders.Walk(_snapshot);
+
+    private static long ClockTicksPerSecond()
+    {
+        const int ScClkTck = 2; // _SC_CLK_TCK in <bits/confname.h>
+        return (long)Tmds.Linux.LibC.sysconf(ScClkTck);
+    }
+
+    /// <summary>
+    /// Which processes hold which files and sockets: /proc/&lt;pid&gt;/fd (a socket by inode; a file by the
+    /// device and inode of what the descriptor refers to, so a path seen from another mount namespace cannot
+    /// be confused with ours) and /proc/&lt;pid&gt;/maps (mapped memory stays in use after its descriptor is closed).
+    /// </summary>
+    private sealed class Holders
+    {
+        private readonly Dictionary<(uint, uint, ulong), List<ProcessIdentity>> _files = new();
+        private readonly Dictionary<long, List<ProcessIdentity>> _sockets = new();
+
+        /// <summary>How many processes' descriptors could not be read (another user's, or not dumpable).</summary>
+        public int UnreadableDescriptors { get; private set; }
+
+        /// <summary>How many processes' mappings could not be read (reading maps takes ptrace access, which even root may lack for pid 1 of a sandbox).</summary>
+        public int UnreadableMappings { get; private set; }
+
+        public List<ProcessIdentity> OfFile(FileIdentity file) =>
+            _files.TryGetValue((file.DeviceMajor, file.DeviceMinor, file.Inode), out var list) ? list : new List<ProcessIdentity>();
+
+        public List<ProcessIdentity> OfSocket(long inode) => _sockets.TryGetValue(inode, out var list) ? list : new List<ProcessIdentity>();
+
+        public static Holders Walk(Snapshot snapshot)
+        {
+            var holders = new Holders();
+            var proc = snapshot.Options.ProcRoot;
+            foreach (var stat in snapshot.Processes)
+            {
+                var identity = new ProcessIdentity(stat.Pid, stat.StartTime);
+                var pidDir = Path.Combine(proc, stat.Pid.ToString(CultureInfo.InvariantCulture));
+                try
+                {
+                    foreach (var fd in Directory.EnumerateFileSystemEntries(Path.Combine(pidDir, "fd")))
+                        holders.AddDescriptor(fd, identity);
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    holders.UnreadableDescriptors++; // not ours to read: what it holds is unknown, never "nothing"
+                }
+                catch (IOException)
+                {
+                    continue; // the process ended during the walk
+                }
+
+                try
+                {
+                    foreach (var line in File.ReadLines(Path.Combine(pidDir, "maps")))
+                        holders.AddMapping(line, identity);
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    holders.UnreadableMappings++;
+                }
+                catch (IOException)
+                {
+                    // the process ended during the walk
+                }
+            }
+
+            return holders;
+        }
+
+        private void AddDescriptor(string fd, ProcessIdentity identity)
+        {
+            string? target;
             try
             {
-                foreach (var fd in Directory.EnumerateFileSystemEntries(Path.Combine(pidDir, "fd")))
-                {
-                    string? target;
-                    try
-                    {
-                        target = new FileInfo(fd).LinkTarget;
-                    }
-                    catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                    {
-                        continue;
-                    }
-
-                    if (target is not null)
-                        Add(map, target, identity);
-                }
-
-                // Mapped shared memory stays in use after its descriptor is closed.
-                foreach (var line in File.ReadLines(Path.Combine(pidDir, "maps")))
-                {
-                    int slash = line.IndexOf('/');
-                    if (slash > 0)
-                        Add(map, line[slash..].Replace(" (deleted)", string.Empty, StringComparison.Ordinal), identity);
-                }
+                target = new FileInfo(fd).LinkTarget;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // the process ended during the walk, or is not ours to read
+                return;
             }
+
+            if (target is null)
+                return;
+            if (target.StartsWith("socket:[", StringComparison.Ordinal) && long.TryParse(target.AsSpan(8, target.Length - 9), NumberStyles.None, CultureInfo.InvariantCulture, out var inode))
+            {
+                Add(_sockets, inode, identity);
+                return;
+            }
+
+            if (target.Length > 0 && target[0] == '/' && UnixFile.StatFollowing(fd) is { } entry)
+                Add(_files, (entry.Identity.DeviceMajor, entry.Identity.DeviceMinor, entry.Identity.Inode), identity);
         }
 
-        return map;
+        // "start-end perms offset major:minor inode path": device in hexadecimal, inode in decimal (proc(5)).
+        private void AddMapping(string line, ProcessIdentity identity)
+        {
+            var fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length < 5 || !ulong.TryParse(fields[4], NumberStyles.None, CultureInfo.InvariantCulture, out var inode) || inode == 0)
+                return;
+            int colon = fields[3].IndexOf(':');
+            if (colon < 0
+                || !uint.TryParse(fields[3].AsSpan(0, colon), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var major)
+                || !uint.TryParse(fields[3].AsSpan(colon + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var minor))
+                return;
+            Add(_files, (major, minor, inode), identity);
+        }
 
-        static void Add(Dictionary<string, List<ProcessIdentity>> map, string key, ProcessIdentity identity)
+        private static void Add<TKey>(Dictionary<TKey, List<ProcessIdentity>> map, TKey key, ProcessIdentity identity)
+            where TKey : notnull
         {
             if (!map.TryGetValue(key, out var list))
                 map[key] = list = new List<ProcessIdentity>();
             if (!list.Contains(identity))
                 list.Add(identity);
         }
-    }
-
-    private static long ClockTicksPerSecond()
-    {
-        const int ScClkTck = 2; // _SC_CLK_TCK in <bits/confname.h>
-        return (long)Tmds.Linux.LibC.sysconf(ScClkTck);
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using KillSafe.Verification.Proc;
 
 namespace KillSafe.Verification;
@@ -24,11 +25,33 @@ public sealed record ProcessIdentity(int Pid, long StartTime)
         return stat is not null && stat.StartTime == StartTime && stat.State != 'Z' && stat.State != 'X';
     }
 
+    /// <summary>
+    /// The process that a name such as <c>dotnet-diagnostic-PID-KEY-socket</c> names, where PID may be the pid
+    /// inside another PID namespace (a container): a process of <paramref name="processes"/> that started at
+    /// <paramref name="startTime"/> and whose innermost pid (the last NSpid field of /proc/&lt;pid&gt;/status)
+    /// is <paramref name="pid"/>. Null when no running process matches.
+    /// </summary>
+    internal static ProcStat? FindNamed(IReadOnlyList<ProcStat> processes, int pid, long startTime, string procRoot)
+    {
+        foreach (var process in processes)
+        {
+            if (process.StartTime != startTime || process.State is 'Z' or 'X')
+                continue;
+            if (process.Pid == pid || InnermostPid(process.Pid, procRoot) == pid)
+                return process;
+        }
+
+        return null;
+    }
+
+    private static long? InnermostPid(int pid, string procRoot) =>
+        ProcStatus.Numbers(pid, "NSpid", procRoot) is { Count: > 0 } pids ? pids[^1] : null;
+
     internal static ProcStat? ReadStat(int pid, string procRoot)
     {
         try
         {
-            return ProcStat.Parse(File.ReadAllText(Path.Combine(procRoot, pid.ToString(System.Globalization.CultureInfo.InvariantCulture), "stat")));
+            return ProcStat.Parse(File.ReadAllText(Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture), "stat")));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ProcParseException)
         {

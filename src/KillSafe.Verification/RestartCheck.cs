@@ -6,12 +6,42 @@ namespace KillSafe.Verification;
 
 /// <summary>The outcome of trying to take a resource again, as a restarted program would.</summary>
 /// <param name="Succeeded">True when the resource could be taken at once.</param>
-/// <param name="Error">The socket error when it could not.</param>
 /// <param name="What">What was tried, for messages.</param>
-public sealed record RestartResult(bool Succeeded, SocketError Error, string What)
+/// <param name="Errno">The errno of the failure (errno(3)); 0 on success.</param>
+public sealed record RestartResult(bool Succeeded, string What, int Errno)
 {
+    /// <summary>The errno's name, such as EADDRINUSE or EEXIST; empty on success.</summary>
+    public string ErrnoName => Errnos.TryGetValue(Errno, out var e) ? e.Name : Errno == 0 ? string.Empty : $"errno {Errno}";
+
+    /// <summary>What the failure means in words ("address already in use", "already exists"); "ok" on success.</summary>
+    public string Reason => Succeeded ? "ok" : Errnos.TryGetValue(Errno, out var e) ? e.Text : $"failed with errno {Errno}";
+
+    // The errnos these checks meet (<asm-generic/errno-base.h>, <asm-generic/errno.h>).
+    private static readonly Dictionary<int, (string Name, string Text)> Errnos = new()
+    {
+        [1] = ("EPERM", "operation not permitted"),
+        [2] = ("ENOENT", "no such file or directory"),
+        [12] = ("ENOMEM", "out of memory"),
+        [13] = ("EACCES", "permission denied"),
+        [17] = ("EEXIST", "already exists"),
+        [22] = ("EINVAL", "invalid argument"),
+        [28] = ("ENOSPC", "no space left (a system-wide limit is reached)"),
+        [98] = ("EADDRINUSE", "address already in use"),
+        [99] = ("EADDRNOTAVAIL", "address not available"),
+    };
+
+    internal static int ErrnoOf(SocketError error) => error switch
+    {
+        SocketError.AddressAlreadyInUse => 98,
+        SocketError.AddressNotAvailable => 99,
+        SocketError.AccessDenied => 13,
+        SocketError.InvalidArgument => 22,
+        SocketError.NoBufferSpaceAvailable => 105,
+        _ => (int)error,
+    };
+
     /// <inheritdoc/>
-    public override string ToString() => Succeeded ? $"{What}: ok" : $"{What}: {Error}";
+    public override string ToString() => Succeeded ? $"{What}: ok" : $"{What}: {Reason} ({ErrnoName})";
 }
 
 /// <summary>Can a restarted program take the same socket path (or port, or key) again right away?</summary>
@@ -29,11 +59,11 @@ public static class RestartCheck
 #pragma warning disable KS2001 // the check binds exactly as a restarted program would: a stale file is what it detects
             socket.Bind(new UnixDomainSocketEndPoint(path));
 #pragma warning restore KS2001
-            return new RestartResult(true, SocketError.Success, $"bind {path}");
+            return new RestartResult(true, $"bind {path}", 0);
         }
         catch (SocketException e)
         {
-            return new RestartResult(false, e.SocketErrorCode, $"bind {path}");
+            return new RestartResult(false, $"bind {path}", RestartResult.ErrnoOf(e.SocketErrorCode));
         }
     }
 
@@ -52,18 +82,18 @@ public static class RestartCheck
                 socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.Bind(new IPEndPoint(address, port));
             socket.Listen(1);
-            return new RestartResult(true, SocketError.Success, $"bind {address}:{port}");
+            return new RestartResult(true, $"bind {new IPEndPoint(address, port)}", 0);
         }
         catch (SocketException e)
         {
-            return new RestartResult(false, e.SocketErrorCode, $"bind {address}:{port}");
+            return new RestartResult(false, $"bind {new IPEndPoint(address, port)}", RestartResult.ErrnoOf(e.SocketErrorCode));
         }
     }
 
     /// <summary>
     /// Tries to create a SysV shared memory segment with <paramref name="key"/> exclusively
     /// (IPC_CREAT | IPC_EXCL), as a restarted program that insists on a fresh segment does; removes it again.
-    /// Fails with <see cref="SocketError.AddressAlreadyInUse"/> standing for EEXIST when a segment with the key survives.
+    /// Fails with EEXIST ("already exists") when a segment with the key survives.
     /// </summary>
     public static RestartResult SysVSharedMemoryKey(int key)
     {
@@ -72,11 +102,11 @@ public static class RestartCheck
         if (id < 0)
         {
             int errno = Marshal.GetLastPInvokeError();
-            return new RestartResult(false, errno == 17 /* EEXIST */ ? SocketError.AddressAlreadyInUse : SocketError.SocketError, $"shmget key 0x{key:x8} IPC_CREAT|IPC_EXCL (errno {errno})");
+            return new RestartResult(false, $"shmget key 0x{unchecked((uint)key):x8} IPC_CREAT|IPC_EXCL", errno);
         }
 
         SysV.shmctl(id, IpcRmid, IntPtr.Zero);
-        return new RestartResult(true, SocketError.Success, $"shmget key 0x{key:x8} IPC_CREAT|IPC_EXCL");
+        return new RestartResult(true, $"shmget key 0x{unchecked((uint)key):x8} IPC_CREAT|IPC_EXCL", 0);
     }
 }
 

@@ -3,14 +3,6 @@ using KillSafe.Verification.Proc;
 
 namespace KillSafe.Verification;
 
-/// <summary>A file seen by lstat (symlinks are reported as links, never followed).</summary>
-/// <param name="Path">Full path.</param>
-/// <param name="Kind">File type.</param>
-/// <param name="Size">Size in bytes.</param>
-/// <param name="ModifiedUtc">Last modification.</param>
-/// <param name="Inode">Inode number.</param>
-public sealed record FileEntry(string Path, UnixFileKind Kind, long Size, DateTime ModifiedUtc, long Inode);
-
 /// <summary>Where a snapshot looks. The defaults are the machine's usual places.</summary>
 public sealed class SnapshotOptions
 {
@@ -61,8 +53,17 @@ public sealed class Snapshot
     /// <summary>Entries of /dev/mqueue, or null when the mqueue file system is not mounted there.</summary>
     public IReadOnlyList<FileEntry>? MessageQueues { get; private init; }
 
-    /// <summary>Unix domain sockets that exist in the kernel (/proc/net/unix).</summary>
+    /// <summary>Unix domain sockets of this network namespace (netlink sock_diag; /proc/net/unix where netlink is not available).</summary>
     public IReadOnlyList<UnixSocketEntry> UnixSockets { get; private init; } = Array.Empty<UnixSocketEntry>();
+
+    /// <summary>
+    /// True when <see cref="UnixSockets"/> came from sock_diag and so says which file each socket is bound to;
+    /// without it no socket file is ever judged stale.
+    /// </summary>
+    public bool SocketTableHasFiles { get; private init; }
+
+    /// <summary>Rows of /proc/net/unix that could not be read (only when it was the source).</summary>
+    public int SkippedSocketRows { get; private init; }
 
     /// <summary>TCP sockets, IPv4 and IPv6.</summary>
     public IReadOnlyList<TcpEntry> Tcp { get; private init; } = Array.Empty<TcpEntry>();
@@ -86,6 +87,12 @@ public sealed class Snapshot
         if (!Directory.Exists(Path.Combine(proc, "self")))
             throw new VerificationException($"no {proc}: KillSafe verification needs Linux with /proc mounted");
 
+        // sock_diag answers for this process's own network namespace; a ProcRoot other than /proc (tests that
+        // feed their own tables) is read from its net/unix.
+        var sockets = proc == "/proc" ? UnixSocketDiag.Dump() : null;
+        bool fromNetlink = sockets is not null;
+        int skipped = 0;
+        sockets ??= UnixSocketTable.Parse(ReadOrEmpty(Path.Combine(proc, "net", "unix"), "Num RefCount Protocol Flags Type St Inode Path"), out skipped).ToList();
         return new Snapshot
         {
             TakenAt = DateTimeOffset.UtcNow,
@@ -95,7 +102,9 @@ public sealed class Snapshot
             SysV = ReadSysV(proc),
             DevShm = ListDirectory(options.DevShm, depth: 1),
             MessageQueues = MessageQueueMount.IsMounted(options.MQueue, proc) ? ListDirectory(options.MQueue, depth: 1) : null,
-            UnixSockets = UnixSocketTable.Parse(ReadOrEmpty(Path.Combine(proc, "net", "unix"), "Num RefCount Protocol Flags Type St Inode Path")),
+            UnixSockets = sockets,
+            SocketTableHasFiles = fromNetlink,
+            SkippedSocketRows = skipped,
             Tcp = ReadTcp(proc),
             Processes = ReadProcesses(proc),
             Files = options.Directories.SelectMany(d => ListDirectory(d, options.DirectoryDepth)).ToList(),
@@ -115,6 +124,9 @@ public sealed class Snapshot
 
         return result;
     }
+
+    /// <summary>The TCP listeners (IPv4 and IPv6) of this network namespace now, without a whole snapshot.</summary>
+    public static IEnumerable<TcpEntry> TcpListeners(string procRoot = "/proc") => ReadTcp(procRoot).Where(t => t.IsListening);
 
     private static IReadOnlyList<TcpEntry> ReadTcp(string proc)
     {

@@ -1,10 +1,9 @@
+using System.Runtime.InteropServices;
 using System.Text;
-using Tmds.Linux;
-using static Tmds.Linux.LibC;
 
 namespace KillSafe.Verification;
 
-/// <summary>What kind of file a path names, without following a symlink (lstat(2)).</summary>
+/// <summary>What kind of file a path names, without following a symlink.</summary>
 public enum UnixFileKind
 {
     /// <summary>Nothing at the path.</summary>
@@ -22,51 +21,104 @@ public enum UnixFileKind
     /// <summary>A symbolic link (never followed).</summary>
     Symlink,
 
-    /// <summary>A FIFO, device or anything else.</summary>
+    /// <summary>A FIFO (named pipe, S_IFIFO).</summary>
+    Fifo,
+
+    /// <summary>A device or anything else.</summary>
     Other,
 }
 
-/// <summary>File-type queries that System.IO cannot answer: it reports a socket file as a normal file.</summary>
-public static class UnixFile
+/// <summary>
+/// Which file a path named at one moment: the device, the inode and the birth time together. A path alone
+/// is not an identity (a program may remove a stale file and create its own under the same name), nor is an
+/// inode alone (ext4 reuses a freed inode number at once). The change time is not used: every write
+/// changes it (docs/linux-facts.md, "File identity").
+/// </summary>
+/// <param name="DeviceMajor">Major number of the file system's device (statx(2) stx_dev_major).</param>
+/// <param name="DeviceMinor">Minor number of the file system's device.</param>
+/// <param name="Inode">Inode number.</param>
+/// <param name="BirthTimeNs">Creation time in nanoseconds since the epoch, or 0 when the file system records none.</param>
+public readonly record struct FileIdentity(uint DeviceMajor, uint DeviceMinor, ulong Inode, long BirthTimeNs);
+
+/// <summary>A file seen by statx without following symlinks.</summary>
+/// <param name="Path">Full path.</param>
+/// <param name="Kind">File type.</param>
+/// <param name="Size">Size in bytes.</param>
+/// <param name="ModifiedUtc">Last modification.</param>
+/// <param name="Identity">Device, inode and birth time.</param>
+/// <param name="Uid">Owner user id.</param>
+public sealed record FileEntry(string Path, UnixFileKind Kind, long Size, DateTime ModifiedUtc, FileIdentity Identity, uint Uid)
 {
-    /// <summary>The kind of <paramref name="path"/>, by lstat(2).</summary>
-    /// <exception cref="VerificationException">lstat failed for another reason than a missing path.</exception>
+    /// <summary>Inode number.</summary>
+    public ulong Inode => Identity.Inode;
+}
+
+/// <summary>File-type queries that System.IO cannot answer: it reports a socket file as a normal file.</summary>
+public static partial class UnixFile
+{
+    private const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100; // <fcntl.h>
+    private const uint StatxBasicStats = 0x7ff, StatxBtime = 0x800; // <linux/stat.h>
+    private const int ENOENT = 2, EACCES = 13, ENOTDIR = 20, ENAMETOOLONG = 36, ELOOP = 40;
+
+    /// <summary>The kind of <paramref name="path"/>, without following a symlink.</summary>
+    /// <exception cref="VerificationException">statx failed for another reason than a missing or unreachable path.</exception>
     public static UnixFileKind KindOf(string path) => Stat(path)?.Kind ?? UnixFileKind.Missing;
 
-    /// <summary>lstat(2) of <paramref name="path"/>, or null when nothing is there.</summary>
-    /// <exception cref="VerificationException">lstat failed for another reason than a missing path.</exception>
-    public static unsafe FileEntry? Stat(string path)
+    /// <summary>statx(2) of <paramref name="path"/> (a symlink is described, never followed), or null when nothing is there or it cannot be reached.</summary>
+    /// <exception cref="VerificationException">statx failed for another reason than a missing or unreachable path.</exception>
+    public static FileEntry? Stat(string path) => StatCore(path, follow: false);
+
+    /// <summary>Like <see cref="Stat"/>, but follows a final symlink (for /proc/&lt;pid&gt;/fd/N links).</summary>
+    internal static FileEntry? StatFollowing(string path) => StatCore(path, follow: true);
+
+    private static unsafe FileEntry? StatCore(string path, bool follow)
     {
         var bytes = Encoding.UTF8.GetBytes(path + "\0");
-        stat st;
+        StatxBuffer buffer;
         int result;
         fixed (byte* p = bytes)
-            result = lstat(p, &st);
+            result = statx(AtFdCwd, p, follow ? 0 : AtSymlinkNoFollow, StatxBasicStats | StatxBtime, &buffer);
         if (result != 0)
         {
-            int errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();
-            if (errno == ENOENT || errno == ENOTDIR)
+            int errno = Marshal.GetLastPInvokeError();
+            // Missing, below a file, below an unreadable directory, or a link loop: nothing we may inspect.
+            if (errno is ENOENT or ENOTDIR or EACCES or ELOOP or ENAMETOOLONG)
                 return null;
-            if (errno == EACCES)
-                return null; // a path below an unreadable directory: not ours to inspect
-            throw new VerificationException($"lstat({path}) failed: errno {errno}");
+            throw new VerificationException($"statx({path}) failed: errno {errno}");
         }
 
-        var modified = DateTime.UnixEpoch.AddSeconds((long)st.st_mtim.tv_sec);
-        return new FileEntry(path, KindOfMode((uint)st.st_mode), (long)st.st_size, modified, (long)(ulong)st.st_ino);
+        var modified = DateTime.UnixEpoch.AddSeconds(buffer.MtimeSeconds);
+        long birth = (buffer.Mask & StatxBtime) != 0 ? buffer.BtimeSeconds * 1_000_000_000 + buffer.BtimeNanoseconds : 0;
+        var identity = new FileIdentity(buffer.DevMajor, buffer.DevMinor, buffer.Inode, birth);
+        return new FileEntry(path, KindOfMode(buffer.Mode), (long)buffer.Size, modified, identity, buffer.Uid);
     }
 
-    private static UnixFileKind KindOfMode(uint mode)
+    private static UnixFileKind KindOfMode(ushort mode) => (mode & 0xF000) switch // S_IFMT, <sys/stat.h>
     {
-        var type = mode & (uint)S_IFMT;
-        if (type == (uint)S_IFSOCK)
-            return UnixFileKind.Socket;
-        if (type == (uint)S_IFREG)
-            return UnixFileKind.Regular;
-        if (type == (uint)S_IFDIR)
-            return UnixFileKind.Directory;
-        if (type == (uint)S_IFLNK)
-            return UnixFileKind.Symlink;
-        return UnixFileKind.Other;
+        0xC000 => UnixFileKind.Socket,
+        0x8000 => UnixFileKind.Regular,
+        0x4000 => UnixFileKind.Directory,
+        0xA000 => UnixFileKind.Symlink,
+        0x1000 => UnixFileKind.Fifo,
+        _ => UnixFileKind.Other,
+    };
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int statx(int dirfd, byte* path, int flags, uint mask, StatxBuffer* buffer);
+
+    /// <summary>struct statx (statx(2)), 256 bytes; only the fields read here are named.</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 256)]
+    private struct StatxBuffer
+    {
+        [FieldOffset(0)] public uint Mask;
+        [FieldOffset(20)] public uint Uid;
+        [FieldOffset(28)] public ushort Mode;
+        [FieldOffset(32)] public ulong Inode;
+        [FieldOffset(40)] public ulong Size;
+        [FieldOffset(80)] public long BtimeSeconds;
+        [FieldOffset(88)] public uint BtimeNanoseconds;
+        [FieldOffset(112)] public long MtimeSeconds;
+        [FieldOffset(136)] public uint DevMajor;
+        [FieldOffset(140)] public uint DevMinor;
     }
 }

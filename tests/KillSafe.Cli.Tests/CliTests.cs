@@ -3,6 +3,9 @@ using System.Text.Json;
 using KillSafe.Verification;
 using Xunit;
 
+// The tool and everything it inspects are Linux's.
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
 namespace KillSafe.Cli.Tests;
 
 /// <summary>The killsafe command run as users run it: a real process, real children, exit codes and output.</summary>
@@ -18,10 +21,17 @@ public sealed class CliTests : IDisposable
 
     private static string Bin(string dll) => Path.Combine(AppContext.BaseDirectory, dll);
 
-    private (int ExitCode, string Output) Killsafe(params string[] args)
+    private (int ExitCode, string Output) Killsafe(params string[] args) => Run(Dotnet, new[] { Bin("killsafe.dll") }.Concat(args));
+
+    // The CLI as the unprivileged user nobody, who cannot read root's processes.
+    private (int ExitCode, string Output) KillsafeAsNobody(params string[] args) =>
+        Run("/usr/bin/setpriv", new[] { "--reuid=65534", "--regid=65534", "--clear-groups", Dotnet, Bin("killsafe.dll") }.Concat(args));
+
+    private (int ExitCode, string Output) Run(string fileName, IEnumerable<string> args)
     {
         // No runtime diagnostics files from the CLI or its children (FACTS.md): the tests watch only their own directory anyway.
-        using var cli = ChildProcess.Start(Dotnet, new[] { Bin("killsafe.dll") }.Concat(args), new Dictionary<string, string?> { ["DOTNET_EnableDiagnostics"] = "0" });
+        // Verify's records of proven leftovers go to this test's own folder, not the user's state directory.
+        using var cli = ChildProcess.Start(fileName, args, new Dictionary<string, string?> { ["DOTNET_EnableDiagnostics"] = "0", ["KILLSAFE_STATE_DIR"] = _dir });
         var exitCode = cli.WaitForExitAsync(TimeSpan.FromSeconds(90)).GetAwaiter().GetResult();
         return (exitCode, cli.Output);
     }
@@ -35,7 +45,7 @@ public sealed class CliTests : IDisposable
         var (exitCode, output) = Killsafe(new[] { "verify", "--dir", _dir, "--ready-line", "READY" }.Concat(Child("bind-unix", path)).ToArray());
         Assert.Equal(1, exitCode);
         Assert.Contains($"rm {path}", output);
-        Assert.Contains("AddressAlreadyInUse", output);
+        Assert.Contains("address already in use (EADDRINUSE)", output);
         Assert.Contains("FAIL", output);
     }
 
@@ -49,8 +59,11 @@ public sealed class CliTests : IDisposable
         Assert.False(json.RootElement.GetProperty("passed").GetBoolean());
         Assert.Equal(137, json.RootElement.GetProperty("exitCode").GetInt32());
         var leftover = Assert.Single(json.RootElement.GetProperty("leftovers").EnumerateArray());
-        Assert.Equal("UnixSocketFile", leftover.GetProperty("Kind").GetString());
-        Assert.Equal(path, leftover.GetProperty("Identity").GetString());
+        Assert.Equal(1, json.RootElement.GetProperty("schemaVersion").GetInt32());
+        Assert.Equal("unixSocketFile", leftover.GetProperty("kind").GetString());
+        Assert.Equal(path, leftover.GetProperty("identity").GetString());
+        Assert.Equal(path, leftover.GetProperty("id").GetProperty("path").GetString());
+        Assert.Equal("dead", leftover.GetProperty("owner").GetProperty("alive").GetString());
     }
 
     [Fact]
@@ -108,15 +121,91 @@ public sealed class CliTests : IDisposable
         Assert.Contains(stale, scan);
         Assert.DoesNotContain(live, scan);
 
-        var (dryExit, dry) = Killsafe("sweep", "--dir", _dir);
+        // --kind socket-file: tests never sweep the machine's SysV objects or /dev/shm, which other tests use.
+        var (dryExit, dry) = Killsafe("sweep", "--kind", "socket-file", "--dir", _dir);
         Assert.Equal(0, dryExit);
         Assert.Contains("dry run", dry);
         Assert.Equal(UnixFileKind.Socket, UnixFile.KindOf(stale));
 
-        var (applyExit, applied) = Killsafe("sweep", "--apply", "--dir", _dir);
+        var (applyExit, applied) = Killsafe("sweep", "--apply", "--kind", "socket-file", "--dir", _dir);
         Assert.Equal(0, applyExit);
         Assert.Contains("removed", applied);
         Assert.Equal(UnixFileKind.Missing, UnixFile.KindOf(stale));
         Assert.Equal(UnixFileKind.Socket, UnixFile.KindOf(live)); // a live listener's file is never touched
+    }
+
+    // bind(2), then close the socket without unlink(2): the file stays with nothing bound to it.
+    private static void StaleSocket(string path)
+    {
+        using (var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            socket.Bind(new UnixDomainSocketEndPoint(path));
+            File.Move(path, path + ".keep"); // Dispose unlinks the bound path: keep the file away from it
+        }
+
+        File.Move(path + ".keep", path);
+    }
+
+    [Fact]
+    public async Task Sweep_states_its_scope_narrows_by_kind_and_a_dry_run_says_it_removed_nothing()
+    {
+        var stale = Path.Combine(_dir, "stale.sock");
+        StaleSocket(stale);
+        var fifo = Path.Combine(_dir, "clr-debug-pipe-2147483646-1-in"); // runtime litter of a pid that never exists
+        using (var mkfifo = ChildProcess.Start("mkfifo", new[] { fifo }))
+            Assert.Equal(0, await mkfifo.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+
+        var (exitCode, output) = Killsafe("sweep", "--json", "--kind", "socket-file", "--dir", _dir);
+        Assert.Equal(0, exitCode);
+        using var json = JsonDocument.Parse(output);
+        Assert.True(json.RootElement.GetProperty("dryRun").GetBoolean());
+        Assert.Equal(0, json.RootElement.GetProperty("removed").GetInt32());
+        Assert.Equal(1, json.RootElement.GetProperty("wouldRemove").GetInt32());
+        var action = Assert.Single(json.RootElement.GetProperty("actions").EnumerateArray()); // the FIFO is not a socket file
+        Assert.Equal("wouldRemove", action.GetProperty("outcome").GetString());
+        Assert.Equal(stale, action.GetProperty("identity").GetString());
+        Assert.Contains(_dir, json.RootElement.GetProperty("scope").GetString());
+
+        var (_, text) = Killsafe("sweep", "--dir", _dir);
+        Assert.StartsWith("scope: SysV IPC and /dev/shm", text);
+        Assert.Contains("kinds: socket-file", Killsafe("sweep", "--kind", "socket-file", "--dir", _dir).Output);
+        Assert.Contains("would remove socket-file  " + stale, text);
+        Assert.Contains("would remove file         " + fifo, text);
+        Assert.Equal(UnixFileKind.Socket, UnixFile.KindOf(stale));
+        Assert.Equal(UnixFileKind.Fifo, UnixFile.KindOf(fifo));
+    }
+
+    [Fact]
+    public void A_removal_that_fails_makes_sweep_exit_1()
+    {
+        // nobody may connect to the socket (mode 0666) but not unlink it from root's directory.
+        var stale = Path.Combine(_dir, "stale.sock");
+        StaleSocket(stale);
+        File.SetUnixFileMode(stale, (UnixFileMode)0x1b6);
+        var (exitCode, output) = KillsafeAsNobody("sweep", "--apply", "--kind", "socket-file", "--dir", _dir);
+        Assert.True(exitCode == 1, output);
+        Assert.Contains("FAILED       socket-file  " + stale, output);
+        Assert.Equal(UnixFileKind.Socket, UnixFile.KindOf(stale));
+    }
+
+    [Fact]
+    public async Task What_the_scanning_user_cannot_read_is_unknown_never_dead()
+    {
+        // A runtime FIFO named for a process that never exists, held open by a root process that is not dumpable
+        // (as ssh-agent makes itself): root sees the holder, nobody cannot read root's descriptors.
+        var fifo = Path.Combine(_dir, "clr-debug-pipe-2147483646-2-in");
+        using var holder = ChildProcess.Start("/usr/bin/python3", new[] { "-c", "import ctypes,os,sys,time\nos.mkfifo(sys.argv[1])\nf=os.open(sys.argv[1],os.O_RDWR)\nctypes.CDLL(None).prctl(4,0)\nprint('READY',flush=True)\ntime.sleep(120)", fifo });
+        await holder.WaitForOutputAsync("READY", TimeSpan.FromSeconds(20));
+
+        var (_, asRoot) = Killsafe("scan", "--json", "--dir", _dir);
+        Assert.DoesNotContain(fifo, asRoot); // held by a live process: not a leftover at all
+        var (_, asNobody) = KillsafeAsNobody("scan", "--json", "--dir", _dir);
+        using var json = JsonDocument.Parse(asNobody);
+        var entry = Assert.Single(json.RootElement.GetProperty("runtimeLitter").EnumerateArray(), l => l.GetProperty("identity").GetString() == fifo);
+        Assert.Equal("unknown", entry.GetProperty("owner").GetProperty("alive").GetString());
+        Assert.Contains("unreadable", entry.GetProperty("owner").GetProperty("evidence").GetString());
+        var (_, sweep) = KillsafeAsNobody("sweep", "--apply", "--kind", "file", "--dir", _dir);
+        Assert.Contains("skipped      file         " + fifo, sweep);
+        Assert.Equal(UnixFileKind.Fifo, UnixFile.KindOf(fifo));
     }
 }

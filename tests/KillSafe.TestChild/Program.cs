@@ -5,7 +5,12 @@
 //   shm-key KEY           a SysV shared memory segment with the given decimal key; prints its id
 //   sem                   a SysV semaphore set (IPC_PRIVATE); prints its id
 //   mqueue NAME           a POSIX message queue /NAME (mq_open with O_CREAT)
-//   devshm NAME           a file /dev/shm/NAME (what shm_open creates)
+//   devshm NAME           a file /dev/shm/NAME (what shm_open creates), held open as a mapping user holds it
+//   bind-unix-fresh PATH  removes whatever is at PATH, then binds a listening Unix socket there
+//   touch PATH            replaces PATH with a new file (a readiness file)
+//   mutex NAME            holds the named Mutex NAME (a file under /tmp/.dotnet/shm)
+//   hup-survivor NAME     a file /dev/shm/NAME held open, and a SIGHUP handler that keeps running (a reload)
+//   pipe-server NAME      a NamedPipeServerStream NAME waiting for a client (a socket $TMPDIR/CoreFxPipe_NAME)
 //   orphan                a child process (sleep 300) that outlives this one; prints its pid
 //   wait                  prints READY and waits
 //   exit                  prints READY and returns 0
@@ -17,6 +22,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
 var mode = args.Length > 0 ? args[0] : "exit";
+var keep = new List<object>(); // what the program holds until it is killed
 switch (mode)
 {
     case "bind-unix":
@@ -63,7 +69,43 @@ switch (mode)
         Console.WriteLine(sem >= 0 ? "READY" : "FAILED errno " + Marshal.GetLastPInvokeError());
         break;
     case "devshm":
-        File.WriteAllText(Path.Combine("/dev/shm", args[1]), "shared state");
+        var shared = new FileStream(Path.Combine("/dev/shm", args[1]), FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite);
+        shared.Write("shared state"u8);
+        shared.Flush();
+        keep.Add(shared);
+        Console.WriteLine("READY");
+        break;
+    case "bind-unix-fresh":
+        File.Delete(args[1]);
+        var fresh = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        fresh.Bind(new UnixDomainSocketEndPoint(args[1]));
+        fresh.Listen(4);
+        Console.WriteLine("READY");
+        break;
+    case "touch":
+        File.Delete(args[1]);
+        File.WriteAllText(args[1], "ready");
+        Console.WriteLine("READY");
+        break;
+    case "hup-survivor":
+        var state = new FileStream(Path.Combine("/dev/shm", args[1]), FileMode.Create, FileAccess.ReadWrite, FileShare.ReadWrite);
+        keep.Add(state);
+        keep.Add(PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true;
+            Console.WriteLine("RELOADED");
+        }));
+        Console.WriteLine("READY");
+        break;
+    case "pipe-server":
+        var pipe = new System.IO.Pipes.NamedPipeServerStream(args[1]);
+        keep.Add(pipe);
+        Console.WriteLine("READY");
+        break;
+    case "mutex":
+        var mutex = new Mutex(false, args[1]);
+        mutex.WaitOne();
+        keep.Add(mutex);
         Console.WriteLine("READY");
         break;
     case "orphan":
@@ -80,6 +122,7 @@ switch (mode)
 }
 
 Thread.Sleep(Timeout.Infinite);
+GC.KeepAlive(keep);
 return 0;
 
 internal static partial class Native

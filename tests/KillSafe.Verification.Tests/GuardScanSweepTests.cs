@@ -74,7 +74,8 @@ public sealed class GuardScanSweepTests : KernelTest
         var stale = Assert.Single(Leaks.Scan(Snapshot.Take(SnapshotOptions)).Leftovers, l => l.Identity == path);
         Assert.Equal(Liveness.Dead, stale.Owner.Alive);
         var dryRun = Assert.Single(Sweeper.Sweep(new[] { stale }, apply: false));
-        Assert.True(dryRun.Removed);
+        Assert.Equal(SweepOutcome.WouldRemove, dryRun.Outcome);
+        Assert.False(dryRun.Removed); // a dry run removes nothing, and says so
         Assert.StartsWith("would run: rm ", dryRun.Reason);
         Assert.Equal(UnixFileKind.Socket, UnixFile.KindOf(path));
     }
@@ -89,11 +90,11 @@ public sealed class GuardScanSweepTests : KernelTest
         var regular = Path.Combine(Scratch, "config.sock");
         File.WriteAllText(regular, "not a socket");
 
-        var dead = new Owner(null, Liveness.Dead);
+        var dead = new Owner(null, Liveness.Dead, "taken as proven stale by the test");
         var actions = Sweeper.Sweep(new[]
         {
-            new Leftover(LeftoverKind.UnixSocketFile, link, dead, "rm " + link),
-            new Leftover(LeftoverKind.UnixSocketFile, regular, dead, "rm " + regular),
+            new Leftover(LeftoverKind.UnixSocketFile, new FileResource(link, default), dead, "rm " + link),
+            new Leftover(LeftoverKind.UnixSocketFile, new FileResource(regular, default), dead, "rm " + regular),
         }, apply: true);
 
         Assert.All(actions, a => Assert.False(a.Removed));
@@ -128,19 +129,5 @@ public sealed class GuardScanSweepTests : KernelTest
         var options = new SnapshotOptions { ProcRoot = Path.Combine(Scratch, "no-proc") };
         var error = Assert.Throws<VerificationException>(() => Snapshot.Take(options));
         Assert.Contains("needs Linux with /proc", error.Message);
-    }
-
-    // bind(2) then close(2) without unlink(2): the socket file stays with nothing bound to it.
-    private static unsafe void StaleSocketFile(string path)
-    {
-        int fd = Tmds.Linux.LibC.socket(Tmds.Linux.LibC.AF_UNIX, Tmds.Linux.LibC.SOCK_STREAM, 0);
-        Assert.True(fd >= 0);
-        var address = default(Tmds.Linux.sockaddr_un);
-        address.sun_family = Tmds.Linux.LibC.AF_UNIX;
-        var bytes = System.Text.Encoding.UTF8.GetBytes(path);
-        for (int i = 0; i < bytes.Length; i++)
-            address.sun_path[i] = bytes[i];
-        Assert.Equal(0, Tmds.Linux.LibC.bind(fd, (Tmds.Linux.sockaddr*)&address, Tmds.Linux.SizeOf.sockaddr_un));
-        Tmds.Linux.LibC.close(fd);
     }
 }

@@ -36,6 +36,8 @@ public sealed class KillRunTests : KernelTest
         var restart = Assert.Single(run.Restart);
         Assert.False(restart.Succeeded);
         Assert.Contains($"key 0x{key:x8}", restart.What);
+        Assert.Equal("EEXIST", restart.ErrnoName); // not a socket error: the key exists already
+        Assert.Contains("already exists (EEXIST)", restart.ToString());
         Native.shmctl(id, 0, IntPtr.Zero);
         Assert.True(RestartCheck.SysVSharedMemoryKey(key).Succeeded);
     }
@@ -68,7 +70,7 @@ public sealed class KillRunTests : KernelTest
 
         var action = Assert.Single(Sweeper.Sweep(new[] { semaphore }, apply: true));
         Assert.False(action.Removed);
-        Assert.Contains("records no owner", action.Reason);
+        Assert.Contains("records no creator", action.Reason);
         Assert.Contains(Snapshot.Take(SnapshotOptions).SysV, o => o.Kind == SysVKind.Semaphore && o.Id == id);
     }
 
@@ -104,7 +106,7 @@ public sealed class KillRunTests : KernelTest
         Assert.Equal(Liveness.Dead, socketFile.Owner.Alive);
         var restart = Assert.Single(run.Restart);
         Assert.False(restart.Succeeded);
-        Assert.Equal(SocketError.AddressAlreadyInUse, restart.Error);
+        Assert.Equal("EADDRINUSE", restart.ErrnoName);
 
         Assert.True(Assert.Single(Sweeper.Sweep(new[] { socketFile }, apply: true)).Removed);
         Assert.True(RestartCheck.UnixSocketPath(path).Succeeded);
@@ -128,7 +130,7 @@ public sealed class KillRunTests : KernelTest
         Assert.DoesNotContain(run.Leaks.Leftovers, l => l.Kind == LeftoverKind.TcpListener);
         var restart = Assert.Single(run.Restart);
         Assert.False(restart.Succeeded, "a raw listener cannot bind during TIME_WAIT");
-        Assert.Equal(SocketError.AddressAlreadyInUse, restart.Error);
+        Assert.Equal("EADDRINUSE", restart.ErrnoName);
         Assert.True(RestartCheck.TcpPort(port, IPAddress.Loopback, reuseAddress: true).Succeeded, "SO_REUSEADDR binds during TIME_WAIT");
     }
 
@@ -180,8 +182,7 @@ public sealed class KillRunTests : KernelTest
     [Fact]
     public async Task Runtime_litter_can_be_ignored_and_the_suppression_is_listed()
     {
-        var options = Child("wait", runtimeDiagnostics: true);
-        options.Diff.IgnoreRuntimeLitter = true;
+        var options = Child("wait", runtimeDiagnostics: true) with { Diff = new DiffOptions { IgnoreRuntimeLitter = true } };
         var run = await KillRun.RunAsync(options);
 
         Assert.True(run.Passed, run.Leaks.Describe());
@@ -213,7 +214,7 @@ public sealed class KillRunTests : KernelTest
     public async Task Readiness_timeout_names_the_wait_and_shows_the_output()
     {
         var options = Child("wait", ready: new Readiness.FileExists(Path.Combine(Scratch, "never")));
-        var shortWait = new KillRunOptions { FileName = options.FileName, Arguments = options.Arguments, Environment = options.Environment, Ready = options.Ready, Timeout = TimeSpan.FromSeconds(2), Snapshot = SnapshotOptions };
+        var shortWait = options with { Timeout = TimeSpan.FromSeconds(2) };
         var error = await Assert.ThrowsAsync<VerificationException>(() => KillRun.RunAsync(shortWait));
         Assert.Contains("waiting for file", error.Message);
         Assert.Contains("READY", error.Message);

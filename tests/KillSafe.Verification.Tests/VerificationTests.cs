@@ -87,6 +87,6 @@ public sealed class VerificationTests : IDisposable
         File.WriteAllText(path, "in the way");
         var blocked = RestartCheck.UnixSocketPath(path);
         Assert.False(blocked.Succeeded);
-        Assert.Equal(SocketError.AddressAlreadyInUse, blocked.Error);
+        Assert.Equal("EADDRINUSE", blocked.ErrnoName);
     }
 }

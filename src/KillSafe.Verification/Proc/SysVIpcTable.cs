@@ -26,6 +26,16 @@ public enum SysVKind
 /// <param name="Size">Bytes (shared memory size, queue bytes) or semaphore count.</param>
 public sealed record SysVObject(SysVKind Kind, long Key, long Id, long Uid, long CreatorUid, int CreatorPid, int LastPid, long Attached, long ChangeTime, long Size)
 {
+    /// <summary>
+    /// The last time <see cref="LastPid"/> acted (shared memory: the later of atime and dtime; message queues:
+    /// of stime and rtime), seconds since the epoch; 0 when the table has none. A process with that pid that
+    /// started later is not the one the kernel recorded.
+    /// </summary>
+    public long LastUseTime { get; init; }
+
+    /// <summary>The key as ipcs(1) prints it: 32-bit hexadecimal (the table prints a signed decimal).</summary>
+    public string KeyText => $"0x{unchecked((uint)Key):x8}";
+
     /// <summary>The command that removes the object.</summary>
     public string RemovalCommand => Kind switch
     {
@@ -55,6 +65,8 @@ public static class SysVIpcTable
         int? lpid = table.OptionalColumn(kind == SysVKind.MessageQueue ? "lspid" : "lpid");
         int? nattch = table.OptionalColumn("nattch");
         int? size = table.OptionalColumn(kind switch { SysVKind.SharedMemory => "size", SysVKind.Semaphore => "nsems", _ => "cbytes" });
+        int? used1 = table.OptionalColumn(kind == SysVKind.MessageQueue ? "stime" : "atime");
+        int? used2 = table.OptionalColumn(kind == SysVKind.MessageQueue ? "rtime" : "dtime");
         var result = new List<SysVObject>(table.Rows.Count);
         foreach (var row in table.Rows)
         {
@@ -68,7 +80,10 @@ public static class SysVIpcTable
                 lpid is { } l ? (int)table.Long(row, l) : 0,
                 nattch is { } n ? table.Long(row, n) : 0,
                 table.Long(row, ctime),
-                size is { } s ? table.Long(row, s) : 0));
+                size is { } s ? table.Long(row, s) : 0)
+            {
+                LastUseTime = Math.Max(used1 is { } u1 ? table.Long(row, u1) : 0, used2 is { } u2 ? table.Long(row, u2) : 0),
+            });
         }
 
         return result;
