@@ -37,11 +37,14 @@ public abstract class KernelTest : IDisposable
 
     protected static string Dotnet => KillRunOptions.DotnetHost;
 
-    /// <summary>Options to run the test child in <paramref name="mode"/>; no runtime litter unless asked (FACTS.md).</summary>
+    /// <summary>
+    /// Options to run the test child in <paramref name="mode"/>; no runtime litter unless asked (docs/linux-facts.md).
+    /// GNU env resets the signals a shell's background job passes on ignored, and execs the child (same pid).
+    /// </summary>
     protected KillRunOptions Child(string mode, KillSignal signal = KillSignal.Kill, bool runtimeDiagnostics = false, Readiness? ready = null, params string[] args) => new()
     {
-        FileName = Dotnet,
-        Arguments = new[] { TestChild, mode }.Concat(args).ToArray(),
+        FileName = "/usr/bin/env",
+        Arguments = new[] { "--default-signal=INT,QUIT,HUP,TERM", Dotnet, TestChild, mode }.Concat(args).ToArray(),
         Environment = new Dictionary<string, string?>
         {
             ["DOTNET_EnableDiagnostics"] = runtimeDiagnostics ? null : "0",

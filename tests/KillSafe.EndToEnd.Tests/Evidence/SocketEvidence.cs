@@ -33,9 +33,15 @@ public abstract class SocketEvidence : IDisposable
 
     protected string Build(string source, string name) => InMemoryProgram.Build(source, name, Scratch.Path);
 
+    /// <summary>
+    /// Runs the program with every signal the evidence sends at its default disposition: a test run started from a
+    /// shell's background job would otherwise pass on SIGINT and SIGQUIT ignored, and a SIGINT test would measure
+    /// nothing (docs/linux-facts.md, "Signals"). GNU env execs the program, so the pid is the program's own.
+    /// </summary>
     protected ChildProcess Run(string dll, params string[] args)
     {
-        var child = ChildProcess.Start(DotnetCli.Host, new[] { dll }.Concat(args), InMemoryProgram.ChildEnvironment);
+        Assert.True(File.Exists("/usr/bin/env"), "GNU coreutils' env is needed to reset signal dispositions");
+        var child = ChildProcess.Start("/usr/bin/env", new[] { "--default-signal=INT,QUIT,HUP,TERM", DotnetCli.Host, dll }.Concat(args), InMemoryProgram.ChildEnvironment);
         _children.Add(child);
         return child;
     }
