@@ -2,9 +2,10 @@
 // analyzer and total, from the analyzer driver's execution-time telemetry), and CA2000 from the SDK's
 // Microsoft.CodeAnalysis.NetAnalyzers on the same compilation, on (a) a generated codebase where a few
 // percent of the files touch sockets and IPC, (b) the same without any relevant API (the bail-out path),
-// and (c) the project's own runtime sources. Reports medians and ratios; asserts nothing.
+// and (c) the project's own runtime sources; with --src, (d) a real folder compiled as killsafe analyze's
+// folder mode compiles it (each project its own compilation). Reports medians and ratios; asserts nothing.
 //
-//   dotnet run -c Release --project bench/KillSafe.Analyzers.Benchmarks [-- --files 1500 --iterations 3]
+//   dotnet run -c Release --project bench/KillSafe.Analyzers.Benchmarks [-- --files 1500 --iterations 3 --src DIR]
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
@@ -15,12 +16,15 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 
 int files = 1500, iterations = 3;
+var sourceFolders = new List<string>();
 for (int i = 0; i < args.Length - 1; i++)
 {
     if (args[i] == "--files")
         files = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
     if (args[i] == "--iterations")
         iterations = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+    if (args[i] == "--src")
+        sourceFolders.Add(Path.GetFullPath(args[i + 1]));
 }
 
 var killSafe = typeof(KillSafe.Analyzers.Rules.StaleUnixSocketFileAnalyzer).Assembly.GetTypes()
@@ -33,38 +37,59 @@ var root = FindRepoRoot();
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC; medians of {iterations} runs");
 Console.WriteLine($"{"corpus",-34} {"files",6} {"compiler ms",12} {"KillSafe ms",12} {"KS/compiler",12} {"CA2000 ms",10} {"CA2000/KS",10}");
-Measure("(a) generated, 3% sockets and IPC", Corpus.Generate(files, relevantPercent: 3));
-Measure("(b) generated, no relevant API", Corpus.Generate(files, relevantPercent: 0));
-Measure("(c) KillSafe's own sources", Directory.GetFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories)
-    .Where(f => (f.Contains("KillSafe.Verification", StringComparison.Ordinal) || f.Contains("KillSafe.Cli", StringComparison.Ordinal)) && !f.Contains("/obj/", StringComparison.Ordinal))
-    .Select(File.ReadAllText).Append(Corpus.GlobalUsings).ToList());
+if (sourceFolders.Count == 0)
+{
+    Measure("(a) generated, 3% sockets and IPC", Corpus.Generate(files, relevantPercent: 3));
+    Measure("(b) generated, no relevant API", Corpus.Generate(files, relevantPercent: 0));
+    Measure("(c) KillSafe's own sources", Directory.GetFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories)
+        .Where(f => (f.Contains("KillSafe.Verification", StringComparison.Ordinal) || f.Contains("KillSafe.Cli", StringComparison.Ordinal)) && !f.Contains("/obj/", StringComparison.Ordinal))
+        .Select(File.ReadAllText).Append(Corpus.GlobalUsings).ToList());
+}
+
+foreach (var folder in sourceFolders)
+{
+    // Compiled once, as killsafe analyze's folder mode compiles it: every project its own compilation.
+    var loaded = KillSafe.Analyze.Loading.FolderLoader.Load(folder, Array.Empty<string>(), _ => { });
+    var compilations = loaded.Solution.Projects.Select(p => p.GetCompilationAsync().GetAwaiter().GetResult()!).ToList();
+    var options = loaded.Solution.Projects.Select(p => p.AnalyzerOptions).ToList();
+    MeasureCompilations("(d) " + Path.GetFileName(folder), compilations, options);
+}
 
 void Measure(string name, IReadOnlyList<string> sources)
 {
     var parse = new CSharpParseOptions(LanguageVersion.Latest);
     var trees = sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, parse, path: $"File{i}.cs")).ToList();
-    CSharpCompilation Compile(bool enableCa2000) => CSharpCompilation.Create(
+    var compilation = CSharpCompilation.Create(
         "Bench", trees, references,
-        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable)
-            .WithSpecificDiagnosticOptions(enableCa2000 ? new[] { new KeyValuePair<string, ReportDiagnostic>("CA2000", ReportDiagnostic.Warn) } : Array.Empty<KeyValuePair<string, ReportDiagnostic>>()));
+        new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
+    MeasureCompilations(name, new[] { compilation }, new[] { new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty) });
+}
+
+// Fresh compilations for each measurement (a compilation caches its binding): the same trees and options again.
+void MeasureCompilations(string name, IReadOnlyList<Compilation> compilations, IReadOnlyList<AnalyzerOptions> analyzerOptions)
+{
+    IEnumerable<(Compilation Compilation, AnalyzerOptions Options)> Fresh(bool enableCa2000) => compilations.Select((c, i) =>
+        (c.RemoveAllSyntaxTrees().AddSyntaxTrees(c.SyntaxTrees).WithOptions(enableCa2000 ? c.Options.WithSpecificDiagnosticOptions(c.Options.SpecificDiagnosticOptions.SetItem("CA2000", ReportDiagnostic.Warn)) : c.Options), analyzerOptions[i]));
 
     var compiler = Median(iterations, () =>
     {
         var clock = Stopwatch.StartNew();
-        Compile(false).GetDiagnostics();
+        foreach (var (c, _) in Fresh(false))
+            c.GetDiagnostics();
         return clock.Elapsed.TotalMilliseconds;
     });
     var perAnalyzer = new Dictionary<string, List<double>>();
-    var killSafeTotal = Median(iterations, () => AnalyzerTime(Compile(false), killSafe, perAnalyzer));
-    var ca = ca2000.IsEmpty ? double.NaN : Median(iterations, () => AnalyzerTime(Compile(true), ca2000, null));
-    Console.WriteLine($"{name,-34} {trees.Count,6} {compiler,12:0.0} {killSafeTotal,12:0.00} {killSafeTotal / compiler * 100,11:0.000}% {ca,10:0.0} {ca / killSafeTotal,10:0.0}");
+    var killSafeTotal = Median(iterations, () => Fresh(false).Sum(f => AnalyzerTime(f.Compilation, f.Options, killSafe, perAnalyzer)));
+    var ca = ca2000.IsEmpty ? double.NaN : Median(iterations, () => Fresh(true).Sum(f => AnalyzerTime(f.Compilation, f.Options, ca2000, null)));
+    var fileCount = compilations.Sum(c => c.SyntaxTrees.Count());
+    Console.WriteLine($"{name,-34} {fileCount,6} {compiler,12:0.0} {killSafeTotal,12:0.00} {killSafeTotal / compiler * 100,11:0.000}% {ca,10:0.0} {ca / killSafeTotal,10:0.0}");
     foreach (var (analyzer, times) in perAnalyzer.OrderByDescending(p => p.Value.Average()))
         Console.WriteLine($"    {analyzer,-50} {times.OrderBy(t => t).ElementAt(times.Count / 2),8:0.00} ms");
 }
 
-static double AnalyzerTime(Compilation compilation, ImmutableArray<DiagnosticAnalyzer> analyzers, Dictionary<string, List<double>>? perAnalyzer)
+static double AnalyzerTime(Compilation compilation, AnalyzerOptions analyzerOptions, ImmutableArray<DiagnosticAnalyzer> analyzers, Dictionary<string, List<double>>? perAnalyzer)
 {
-    var options = new CompilationWithAnalyzersOptions(new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty), null, concurrentAnalysis: false, logAnalyzerExecutionTime: true);
+    var options = new CompilationWithAnalyzersOptions(analyzerOptions, null, concurrentAnalysis: false, logAnalyzerExecutionTime: true);
     var withAnalyzers = compilation.WithAnalyzers(analyzers, options);
     withAnalyzers.GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
     double total = 0;

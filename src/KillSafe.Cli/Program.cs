@@ -25,6 +25,10 @@ public static class Program
                                                                  and whether what it held can be taken again at once
           killsafe review --sarif FILE [--sarif FILE]... --base REF [--format github|markdown|json] [--repo DIR]
                                                                  the build's KillSafe findings on the lines a change touches
+          killsafe analyze PATH [--rules IDS] [--severity info|warning|error] [--format text|sarif|json|github]
+                          [--output FILE] [--exe auto|all|none] [--define A;B] [--fix [--apply]]
+                                                                 KillSafe's rules over a solution, project or folder,
+                                                                 without editing it (killsafe analyze --help)
         KIND: sysv-shm, sysv-sem, sysv-msg, posix-shm, posix-sem, posix-mqueue, socket-file, file
         NAME: a path, or shm:ID, sem:ID, msg:ID; the user's word that it is stale (never removed while in use)
         """;
@@ -60,6 +64,8 @@ public static class Program
             }
 
             var command = args[0];
+            if (command == "analyze")
+                return await AnalyzeAsync(args[1..]).ConfigureAwait(false);
             var options = Options.Parse(command, args.AsSpan(1).ToArray());
             return command switch
             {
@@ -82,6 +88,33 @@ public static class Program
                 Console.Error.WriteLine(e.Message[(e.Message.IndexOf('\n', StringComparison.Ordinal) + 1)..].TrimEnd());
             return Usage;
         }
+    }
+
+    // killsafe-analyze is a program of its own (it carries Roslyn's workspaces and MSBuild's build host):
+    // run it with this process's runtime, pass signals on, and return its exit code.
+    private static async Task<int> AnalyzeAsync(string[] args)
+    {
+        var tool = Path.Combine(AppContext.BaseDirectory, "killsafe-analyze.dll");
+        if (!File.Exists(tool))
+            throw new UsageException($"{tool} is missing: reinstall the killsafe tool");
+        var info = new System.Diagnostics.ProcessStartInfo(KillRunOptions.DotnetHost) { UseShellExecute = false };
+        info.ArgumentList.Add(tool);
+        foreach (var argument in args)
+            info.ArgumentList.Add(argument);
+        using var analysis = System.Diagnostics.Process.Start(info) ?? throw new UsageException("cannot start killsafe-analyze");
+        // SIGINT from a terminal reaches the whole process group; SIGTERM and SIGHUP are passed on by hand.
+        void PassOn(System.Runtime.InteropServices.PosixSignalContext context)
+        {
+            context.Cancel = true;
+            if (!analysis.HasExited)
+                Tmds.Linux.LibC.kill(analysis.Id, context.Signal == System.Runtime.InteropServices.PosixSignal.SIGTERM ? (int)KillSignal.Term : (int)KillSignal.Hup);
+        }
+
+        using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, PassOn);
+        using var onHup = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, PassOn);
+        using var onInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => c.Cancel = true);
+        await analysis.WaitForExitAsync().ConfigureAwait(false);
+        return analysis.ExitCode;
     }
 
     private static LeakReport ScanWithRecords(Options options) =>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using KillSafe.Shared;
 using KillSafe.Verification;
 
 namespace KillSafe.Cli;
@@ -182,20 +183,8 @@ public static class Review
     {
         var text = new StringBuilder();
         foreach (var f in findings)
-        {
-            var command = f.Level switch { "error" => "error", "note" or "none" => "notice", _ => "warning" };
-            text.Append(CultureInfo.InvariantCulture, $"::{command} file={Escape(f.Path, property: true)},line={f.Line},col={f.Column},title={Escape(f.RuleId, property: true)}::{Escape(f.Message, property: false)}")
-                .Append('\n');
-        }
-
+            text.Append(GitHubAnnotations.Line(f.Level, f.Path, f.Line, f.Column, f.RuleId, f.Message)).Append('\n');
         return text.ToString();
-    }
-
-    // GitHub workflow commands: %, CR and LF are escaped everywhere; ':' and ',' too in properties.
-    private static string Escape(string value, bool property)
-    {
-        var escaped = value.Replace("%", "%25", StringComparison.Ordinal).Replace("\r", "%0D", StringComparison.Ordinal).Replace("\n", "%0A", StringComparison.Ordinal);
-        return property ? escaped.Replace(":", "%3A", StringComparison.Ordinal).Replace(",", "%2C", StringComparison.Ordinal) : escaped;
     }
 
     private static string Markdown(IReadOnlyList<Finding> findings)

@@ -17,24 +17,15 @@ public sealed class CliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string Dotnet => KillRunOptions.DotnetHost;
+    private static string Dotnet => KillsafeProcess.Dotnet;
 
     private static string Bin(string dll) => Path.Combine(AppContext.BaseDirectory, dll);
 
-    private (int ExitCode, string Output) Killsafe(params string[] args) => Run(Dotnet, new[] { Bin("killsafe.dll") }.Concat(args));
+    private (int ExitCode, string Output) Killsafe(params string[] args) => KillsafeProcess.Run(_dir, args);
 
     // The CLI as the unprivileged user nobody, who cannot read root's processes.
     private (int ExitCode, string Output) KillsafeAsNobody(params string[] args) =>
-        Run("/usr/bin/setpriv", new[] { "--reuid=65534", "--regid=65534", "--clear-groups", Dotnet, Bin("killsafe.dll") }.Concat(args));
-
-    private (int ExitCode, string Output) Run(string fileName, IEnumerable<string> args)
-    {
-        // No runtime diagnostics files from the CLI or its children (FACTS.md): the tests watch only their own directory anyway.
-        // Verify's records of proven leftovers go to this test's own folder, not the user's state directory.
-        using var cli = ChildProcess.Start(fileName, args, new Dictionary<string, string?> { ["DOTNET_EnableDiagnostics"] = "0", ["KILLSAFE_STATE_DIR"] = _dir });
-        var exitCode = cli.WaitForExitAsync(TimeSpan.FromSeconds(90)).GetAwaiter().GetResult();
-        return (exitCode, cli.Output);
-    }
+        KillsafeProcess.Run(_dir, args, new[] { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups" });
 
     private string[] Child(string mode, params string[] args) => new[] { "--", Dotnet, Bin("KillSafe.TestChild.dll"), mode }.Concat(args).ToArray();
 

@@ -28,9 +28,9 @@ public sealed class RealProgramTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    private static string Dotnet => KillRunOptions.DotnetHost;
+    private static string Dotnet => KillsafeProcess.Dotnet;
 
-    private static string KillsafeDll => Path.Combine(AppContext.BaseDirectory, "killsafe.dll");
+    private static string KillsafeDll => KillsafeProcess.Dll;
 
     private static string Require(string path, string package)
     {
@@ -45,12 +45,7 @@ public sealed class RealProgramTests : IDisposable
         return program;
     }
 
-    private (int ExitCode, string Output) Killsafe(params string[] args)
-    {
-        using var cli = ChildProcess.Start(Dotnet, new[] { KillsafeDll }.Concat(args), new Dictionary<string, string?> { ["DOTNET_EnableDiagnostics"] = "0", ["KILLSAFE_STATE_DIR"] = _dir });
-        var exitCode = cli.WaitForExitAsync(TimeSpan.FromSeconds(90)).GetAwaiter().GetResult();
-        return (exitCode, cli.Output);
-    }
+    private (int ExitCode, string Output) Killsafe(params string[] args) => KillsafeProcess.Run(_dir, args);
 
     private static async Task WaitForFileAsync(string path, ChildProcess program)
     {
