@@ -13,13 +13,17 @@ namespace KillSafe.CodeFixes
     /// </summary>
     internal static class FileOpenArguments
     {
-        /// <summary>The argument list of <paramref name="call"/> when it has that shape (2 to 4 arguments, none named).</summary>
-        public static ArgumentListSyntax? Of(SyntaxNode call, IMethodSymbol method)
+        /// <summary>
+        /// The argument list of <paramref name="call"/> when it has that shape (2 to 4 arguments, none named; with
+        /// <paramref name="withOptions"/>, also the bufferSize and FileOptions that may follow).
+        /// </summary>
+        public static ArgumentListSyntax? Of(SyntaxNode call, IMethodSymbol method, bool withOptions = false)
         {
             var list = (call as BaseObjectCreationExpressionSyntax)?.ArgumentList ?? (call as InvocationExpressionSyntax)?.ArgumentList;
-            if (list is not { Arguments.Count: >= 2 and <= 4 } || list.Arguments.Any(a => a.NameColon is not null) || method.Parameters.Length < list.Arguments.Count)
+            int most = withOptions ? 6 : 4;
+            if (list is null || list.Arguments.Count < 2 || list.Arguments.Count > most || list.Arguments.Any(a => a.NameColon is not null) || method.Parameters.Length < list.Arguments.Count)
                 return null;
-            string[] expected = { "FileMode", "FileAccess", "FileShare" };
+            string[] expected = { "FileMode", "FileAccess", "FileShare", "Int32", "FileOptions" };
             for (int i = 1; i < list.Arguments.Count; i++)
             {
                 if (method.Parameters[i].Type.Name != expected[i - 1])

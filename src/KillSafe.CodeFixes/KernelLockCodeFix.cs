@@ -125,7 +125,7 @@ file static class ProcessLock
 
             if (shape == "CreateNew")
             {
-                if (FileOpenArguments.Of(node, method) is not { } list)
+                if (FileOpenArguments.Of(node, method, withOptions: true) is not { } list)
                     return null;
                 plan.Arguments = list;
             }

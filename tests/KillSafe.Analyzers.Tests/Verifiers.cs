@@ -11,17 +11,21 @@ using KillSafe.Tests.Shared;
 
 namespace KillSafe.Analyzers.Tests
 {
-    /// <summary>A code fix test against the SDK's own reference pack, Tmds.LibC, and the latest C#.</summary>
+    /// <summary>
+    /// A code fix test against the SDK's own reference pack and the latest C#; Tmds.LibC and ASP.NET Core only
+    /// when the test asks for them (a rule must also work in a project that references neither).
+    /// </summary>
     public sealed class KillSafeTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
         where TAnalyzer : DiagnosticAnalyzer, new()
         where TCodeFix : CodeFixProvider, new()
     {
-        public KillSafeTest(bool aspNetCore = false)
+        public KillSafeTest(bool aspNetCore = false, bool tmdsLibC = true)
         {
             // No package to resolve (that would need the network): the SDK's own reference pack instead.
             ReferenceAssemblies = new ReferenceAssemblies(TestReferences.TargetFramework);
             TestState.AdditionalReferences.AddRange(TestReferences.NetCore);
-            TestState.AdditionalReferences.Add(TestReferences.TmdsLibC);
+            if (tmdsLibC)
+                TestState.AdditionalReferences.Add(TestReferences.TmdsLibC);
             if (aspNetCore)
                 TestState.AdditionalReferences.AddRange(TestReferences.AspNetCore);
         }

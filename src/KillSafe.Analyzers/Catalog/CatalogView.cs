@@ -162,7 +162,10 @@ namespace KillSafe.Analyzers.Catalog
             {
                 // A P/Invoke declaration is usually named after its entry point; the declaration table
                 // answers this without binding anything.
+                // One renamed with EntryPoint ("shmget" in the attribute, CreateSegment in C#) shows in the source words.
+                var words = SourceWords.For(compilation);
                 anyCreator = !bindingTypes.IsEmpty
+                    || nativeCreators.Any(words.Mentions)
                     || compilation.ContainsSymbolsWithName(
                         name => nativeCreators.Any(c => name.IndexOf(c, StringComparison.OrdinalIgnoreCase) >= 0),
                         SymbolFilter.Member);

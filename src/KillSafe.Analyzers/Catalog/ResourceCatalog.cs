@@ -101,6 +101,8 @@ namespace KillSafe.Analyzers.Catalog
             new ApiEntry(ResourceKind.WindowsOnlyNamedObject, ApiRole.Create, ApiShape.Managed, "CreateNew", "System.IO.MemoryMappedFiles.MemoryMappedFile", 0),
             new ApiEntry(ResourceKind.WindowsOnlyNamedObject, ApiRole.Create, ApiShape.Managed, "CreateOrOpen", "System.IO.MemoryMappedFiles.MemoryMappedFile", 0),
             new ApiEntry(ResourceKind.WindowsOnlyNamedObject, ApiRole.Create, ApiShape.Managed, "OpenExisting", "System.IO.MemoryMappedFiles.MemoryMappedFile", 0),
+            // CreateFromFile(path, mode, mapName, ...): a map name other than null throws on Linux too (measured).
+            new ApiEntry(ResourceKind.WindowsOnlyNamedObject, ApiRole.Create, ApiShape.Managed, "CreateFromFile", "System.IO.MemoryMappedFiles.MemoryMappedFile", 2),
             new ApiEntry(ResourceKind.WindowsOnlyNamedObject, ApiRole.PlatformGuard, ApiShape.Managed, "IsWindows", "System.OperatingSystem", ApiEntry.ReceiverIdentity),
             new ApiEntry(ResourceKind.WindowsOnlyNamedObject, ApiRole.PlatformGuard, ApiShape.Managed, "IsWindowsVersionAtLeast", "System.OperatingSystem", ApiEntry.ReceiverIdentity),
             // RuntimeInformation.IsOSPlatform(OSPlatform.Windows): the argument must name Windows.
@@ -166,7 +168,7 @@ namespace KillSafe.Analyzers.Catalog
         .Concat(FileRemovals(ResourceKind.UnixSocketFile))
         .Concat(FileCreators(ResourceKind.PosixSharedMemory)).Concat(FileRemovals(ResourceKind.PosixSharedMemory))
         .Concat(FileCreators(ResourceKind.LockFile)).Concat(FileRemovals(ResourceKind.LockFile))
-        .Concat(FileCreators(ResourceKind.TemporaryFile)).Concat(FileRemovals(ResourceKind.TemporaryFile)));
+        .Concat(FileCreators(ResourceKind.TemporaryFile)).Concat(FileRemovals(ResourceKind.TemporaryFile)).Concat(TemporaryFileRemovals()));
 
         /// <summary>
         /// The managed calls that create a file at the path of their first argument (FileMode arguments must be a
@@ -174,8 +176,9 @@ namespace KillSafe.Analyzers.Catalog
         /// </summary>
         private static IEnumerable<ApiEntry> FileCreators(ResourceKind kind)
         {
-            foreach (var name in new[] { "Create", "WriteAllText", "WriteAllBytes", "WriteAllLines" })
+            foreach (var name in new[] { "Create", "CreateText", "WriteAllText", "WriteAllBytes", "WriteAllLines", "AppendAllText", "AppendAllLines", "WriteAllTextAsync", "WriteAllBytesAsync", "WriteAllLinesAsync", "AppendAllTextAsync", "AppendAllLinesAsync" })
                 yield return new ApiEntry(kind, ApiRole.Create, ApiShape.Managed, name, "System.IO.File", 0);
+            yield return new ApiEntry(kind, ApiRole.Create, ApiShape.Managed, "Copy", "System.IO.File", 1);
             yield return new ApiEntry(kind, ApiRole.Create, ApiShape.Managed, "Open", "System.IO.File", 0, flagsArgument: 1, requiredFlag: CreatingFileModes);
             yield return new ApiEntry(kind, ApiRole.Create, ApiShape.Managed, ".ctor", "System.IO.FileStream", 0, flagsArgument: 1, requiredFlag: CreatingFileModes);
         }
@@ -191,6 +194,19 @@ namespace KillSafe.Analyzers.Catalog
             yield return new ApiEntry(kind, ApiRole.IdentityCarrier, ApiShape.Managed, ".ctor", "System.IO.FileInfo", 0, parameterCount: 1);
             yield return new ApiEntry(kind, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.FileInfo", ApiEntry.ReceiverIdentity, parameterCount: 0);
             yield return new ApiEntry(kind, ApiRole.Remove, ApiShape.Native, "unlink", null, 0, parameterCount: 1);
+        }
+
+        /// <summary>
+        /// What else ends a temporary file's life at its path: a move takes the file away (its new path is another
+        /// file, with its own owner), and a recursive delete of a directory removes every file built from it.
+        /// </summary>
+        private static IEnumerable<ApiEntry> TemporaryFileRemovals()
+        {
+            yield return new ApiEntry(ResourceKind.TemporaryFile, ApiRole.Remove, ApiShape.Managed, "Move", "System.IO.File", 0);
+            yield return new ApiEntry(ResourceKind.TemporaryFile, ApiRole.Remove, ApiShape.Managed, "MoveTo", "System.IO.FileInfo", ApiEntry.ReceiverIdentity);
+            yield return new ApiEntry(ResourceKind.TemporaryFile, ApiRole.RemoveTree, ApiShape.Managed, "Delete", "System.IO.Directory", 0, parameterCount: 2, flagsArgument: 1);
+            yield return new ApiEntry(ResourceKind.TemporaryFile, ApiRole.IdentityCarrier, ApiShape.Managed, ".ctor", "System.IO.DirectoryInfo", 0, parameterCount: 1);
+            yield return new ApiEntry(ResourceKind.TemporaryFile, ApiRole.RemoveTree, ApiShape.Managed, "Delete", "System.IO.DirectoryInfo", ApiEntry.ReceiverIdentity, parameterCount: 1, flagsArgument: 0);
         }
 
         /// <summary>

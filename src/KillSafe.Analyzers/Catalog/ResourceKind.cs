@@ -64,6 +64,12 @@ namespace KillSafe.Analyzers.Catalog
         /// <summary>Removes the resource by its identity (path, name, key or id).</summary>
         Remove,
 
+        /// <summary>
+        /// Removes a directory with everything below it (<c>Directory.Delete(dir, recursive: true)</c>): a removal of
+        /// every file whose path is built from that directory. The flags argument must be the constant true.
+        /// </summary>
+        RemoveTree,
+
         /// <summary>Opens the handle the other calls act on (<c>socket(2)</c>, <c>new Socket(...)</c>).</summary>
         Open,
 

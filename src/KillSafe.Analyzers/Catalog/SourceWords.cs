@@ -56,6 +56,13 @@ namespace KillSafe.Analyzers.Catalog
         }
 
         /// <summary>The words <paramref name="tree"/> mentions, as a mask (0 for a tree not in the compilation).</summary>
+        /// <summary>True when some file mentions <paramref name="word"/> (one of <see cref="AllWords"/>).</summary>
+        public bool Mentions(string word)
+        {
+            int index = AllWords.IndexOf(word);
+            return index >= 0 && (Mentioned & (1UL << index)) != 0;
+        }
+
         public ulong In(SyntaxTree tree) => _byTree.TryGetValue(tree, out var words) ? words : 0;
 
         private static SourceWords Scan(Compilation compilation)

@@ -11,8 +11,10 @@ namespace KillSafe.Analyzers.Flow
 {
     /// <summary>
     /// Follows values through conversions, single-assignment locals, fields and properties, identity
-    /// carriers such as <c>new UnixDomainSocketEndPoint(path)</c> and byte encoders, within one syntax tree.
-    /// Everything is bounded by <see cref="MaxDepth"/>: past it the answer is "unknown", never an exception.
+    /// carriers such as <c>new UnixDomainSocketEndPoint(path)</c> and byte encoders, across the files of the
+    /// compilation (a type's other parts and other members are bound through the semantic model of their own
+    /// file, on demand). Everything is bounded by <see cref="MaxDepth"/>: past it the answer is "unknown",
+    /// never an exception.
     /// </summary>
     internal sealed class IdentityResolver
     {
@@ -22,6 +24,7 @@ namespace KillSafe.Analyzers.Flow
         private readonly CatalogView _catalog;
         private readonly CancellationToken _cancellationToken;
         private readonly Dictionary<INamedTypeSymbol, ImmutableArray<IOperation>> _typeBodies = new Dictionary<INamedTypeSymbol, ImmutableArray<IOperation>>(SymbolEqualityComparer.Default);
+        private readonly Dictionary<SyntaxTree, SemanticModel> _models = new Dictionary<SyntaxTree, SemanticModel>();
 
         public IdentityResolver(SemanticModel model, CatalogView catalog, CancellationToken cancellationToken)
         {
@@ -35,6 +38,28 @@ namespace KillSafe.Analyzers.Flow
         public CatalogView Catalog => _catalog;
 
         public CancellationToken CancellationToken => _cancellationToken;
+
+        /// <summary>
+        /// The semantic model of <paramref name="tree"/>: the analysed file's own, or another file's of the same
+        /// compilation (null for a tree of another compilation, such as a referenced project's source).
+        /// </summary>
+        public SemanticModel? ModelFor(SyntaxTree tree)
+        {
+            if (tree == _model.SyntaxTree)
+                return _model;
+            if (_models.TryGetValue(tree, out var model))
+                return model;
+            if (!_model.Compilation.ContainsSyntaxTree(tree))
+                return null;
+#pragma warning disable RS1030 // Following a helper or a type's other members into another file needs that file's model; bound on demand, only for bodies that matter.
+            model = _model.Compilation.GetSemanticModel(tree);
+#pragma warning restore RS1030
+            _models[tree] = model;
+            return model;
+        }
+
+        /// <summary>The operation tree of <paramref name="node"/>, bound with the model of its own file.</summary>
+        public IOperation? OperationOf(SyntaxNode node) => ModelFor(node.SyntaxTree)?.GetOperation(node, _cancellationToken);
 
         /// <summary>The operation that produced <paramref name="value"/>, as far as it can be followed.</summary>
         public IOperation Origin(IOperation value)
@@ -163,6 +188,10 @@ namespace KillSafe.Analyzers.Flow
                     case IParenthesizedOperation p:
                         value = p.Operand;
                         continue;
+                    case ICoalesceOperation orThrow when IsThrow(orThrow.WhenNull):
+                        // Process.Start(info) ?? throw ...: the value, or no value at all.
+                        value = orThrow.Value;
+                        continue;
                     case { Kind: OperationKind.None } when value.ChildOperations.Count == 1:
                         // Nodes the operation API does not model, such as the array initializer of
                         // fixed (byte* p = bytes): look through to their only operand.
@@ -173,6 +202,10 @@ namespace KillSafe.Analyzers.Flow
                 }
             }
         }
+
+        /// <summary>A throw expression (<c>?? throw new X()</c>), under the conversion to the coalesce's type.</summary>
+        public static bool IsThrow(IOperation operation) =>
+            operation is IThrowOperation || operation is IConversionOperation { Operand: IThrowOperation };
 
         /// <summary>The root of the operation tree <paramref name="operation"/> belongs to (its member body).</summary>
         public static IOperation Root(IOperation operation)
@@ -254,10 +287,7 @@ namespace KillSafe.Analyzers.Flow
             _ => false,
         };
 
-        /// <summary>
-        /// The operation trees of every member body and initializer of <paramref name="type"/> that is
-        /// declared in this syntax tree (other trees would need another semantic model; there we stay silent).
-        /// </summary>
+        /// <summary>The operation trees of every member body and initializer of <paramref name="type"/>, in every file of the compilation.</summary>
         public ImmutableArray<IOperation> TypeBodies(INamedTypeSymbol type)
         {
             if (_typeBodies.TryGetValue(type, out var cached))
@@ -268,8 +298,8 @@ namespace KillSafe.Analyzers.Flow
         }
 
         /// <summary>
-        /// The operation trees of the member bodies and initializers of <paramref name="type"/> (in this syntax tree)
-        /// whose syntax passes <paramref name="include"/>. The others are never bound: binding a body is the
+        /// The operation trees of the member bodies and initializers of <paramref name="type"/> (in every file of the
+        /// compilation) whose syntax passes <paramref name="include"/>. The others are never bound: binding a body is the
         /// expensive part, and a syntactic test often rules a body out (it does not mention a method's name).
         /// </summary>
         public IEnumerable<IOperation> TypeBodies(INamedTypeSymbol type, System.Func<SyntaxNode, bool> include)
@@ -287,15 +317,13 @@ namespace KillSafe.Analyzers.Flow
 
             foreach (var reference in type.DeclaringSyntaxReferences)
             {
-                if (reference.SyntaxTree != _model.SyntaxTree)
-                    continue;
-                if (reference.GetSyntax(_cancellationToken) is not TypeDeclarationSyntax declaration)
+                if (ModelFor(reference.SyntaxTree) is not { } model || reference.GetSyntax(_cancellationToken) is not TypeDeclarationSyntax declaration)
                     continue;
                 foreach (var member in declaration.Members)
                 {
                     foreach (var node in BodyNodes(member))
                     {
-                        if (include(node) && _model.GetOperation(node, _cancellationToken) is { } operation)
+                        if (include(node) && model.GetOperation(node, _cancellationToken) is { } operation)
                             yield return operation;
                     }
                 }

@@ -60,6 +60,11 @@ namespace KillSafe.Analyzers.Flow
                 var target = StoredIn(operation);
                 if (target is not null)
                     identities.Add(ResourceIdentity.FromSymbol(target, target.Name));
+                // Stored in a member of another value (info.shmid, where info is a ref parameter): that chain names it.
+                var reference = StoredInReference(operation);
+                var owner = (reference as IMemberReferenceOperation)?.Instance;
+                if (reference is not null && owner is not null && IdentityResolver.Strip(owner) is not IInstanceReferenceOperation)
+                    identities.Add(resolver.Resolve(reference));
                 return new KernelObjectCreation(operation, row, identities.Where(i => !i.IsUnknown).ToList(), null, target);
             }
 
@@ -70,7 +75,11 @@ namespace KillSafe.Analyzers.Flow
             if (row.Shape == ApiShape.Managed && !PathRoot.StartsAt(name, resolver, PathRoot.Directory(ResourceCatalog.DevShmPrefix)))
                 return null;
             var identity = resolver.Resolve(name);
-            return new KernelObjectCreation(operation, row, identity.IsUnknown ? new List<ResourceIdentity>() : new List<ResourceIdentity> { identity }, name, null);
+            var named = identity.IsUnknown ? new List<ResourceIdentity>() : new List<ResourceIdentity> { identity };
+            // glibc strips one leading '/' from POSIX IPC names: "x" and "/x" are one object (docs/linux-facts.md).
+            if (row.Shape == ApiShape.Native && identity.Constant is { Length: > 0 } constant)
+                named.Add(ResourceIdentity.FromConstant(constant[0] == '/' ? constant.Substring(1) : "/" + constant));
+            return new KernelObjectCreation(operation, row, named, name, null);
         }
 
         public static bool IsKernelPersistent(ResourceKind kind) => kind is ResourceKind.SysVSharedMemory or ResourceKind.SysVSemaphore or ResourceKind.SysVMessageQueue
@@ -93,9 +102,14 @@ namespace KillSafe.Analyzers.Flow
         {
             if (row.FlagsArgument < 0 || row.RequiredFlag is null)
                 return true;
-            if (row.FlagsArgument >= arguments.Length || !ConstantFolder.TryFold(IdentityResolver.ArgumentFor(arguments, row.FlagsArgument), catalog, out var flags))
+            if (row.FlagsArgument >= arguments.Length)
                 return false;
+            var argument = IdentityResolver.ArgumentFor(arguments, row.FlagsArgument);
             int colon = row.RequiredFlag.IndexOf(':');
+            if (colon < 0 && ResourceCatalog.NativeConstants[row.RequiredFlag] != 0)
+                return ConstantFolder.MayHave(argument, ResourceCatalog.NativeConstants[row.RequiredFlag], catalog); // flags built in steps too
+            if (!ConstantFolder.TryFold(argument, catalog, out var flags))
+                return false;
             if (colon > 0)
             {
                 // An enum argument: one of the listed members (FileMode.Create, ...).
@@ -107,11 +121,20 @@ namespace KillSafe.Analyzers.Flow
             return required == 0 ? flags == 0 : (flags & required) == required; // IPC_RMID is the command 0
         }
 
+        /// <summary>The field or property reference an assignment stores <paramref name="value"/> into, or null.</summary>
+        internal static IOperation? StoredInReference(IOperation value)
+        {
+            var parent = value.Parent;
+            while (parent is IConversionOperation or IParenthesizedOperation)
+                parent = parent.Parent;
+            return parent is ISimpleAssignmentOperation { Target: IFieldReferenceOperation or IPropertyReferenceOperation } assignment ? assignment.Target : null;
+        }
+
         /// <summary>The local, field or property that <paramref name="value"/> is stored in (<c>_id = shmget(...)</c>).</summary>
         internal static ISymbol? StoredIn(IOperation value)
         {
             var parent = value.Parent;
-            while (parent is IConversionOperation or IParenthesizedOperation)
+            while (parent is IConversionOperation or IParenthesizedOperation || parent is ICoalesceOperation coalesce && IdentityResolver.IsThrow(coalesce.WhenNull))
                 parent = parent.Parent;
             return parent switch
             {

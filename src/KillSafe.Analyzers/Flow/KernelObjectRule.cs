@@ -2,6 +2,7 @@ using System.Linq;
 using KillSafe.Analyzers.Catalog;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
 
 namespace KillSafe.Analyzers.Flow
 {
@@ -37,10 +38,41 @@ namespace KillSafe.Analyzers.Flow
             var created = KernelObjectCreation.TryCreate(operation, resolver);
             if (created is null || created.Identities.Count == 0)
                 return; // not a creation, or an object whose identity cannot be followed: prefer silence
-            var removed = Precedence.ActionsAfter(operation, context.ContainingSymbol, Removals(resolver, created.Kind, cleanup));
-            if (removed.Any(r => r.IsUnknown || created.Identities.Contains(r)))
+            var finder = Removals(resolver, created.Kind, cleanup);
+            var removed = Precedence.ActionsAfter(operation, context.ContainingSymbol, finder);
+            if (removed.Any(r => r.IsUnknown || created.Identities.Contains(r)) || RemovedByCallers(created, context.ContainingSymbol, finder))
                 return;
             report(context, created);
+        }
+
+        /// <summary>
+        /// A helper that creates into its parameter or for a name it is given (<c>Create(ref info)</c> storing the id
+        /// in <c>info.shmid</c>; <c>CreateOrOpen(name) => sem_open(name, O_CREAT, ...)</c>): its callers anywhere in the
+        /// compilation name the object through their argument, and remove it after the call, in their own body or
+        /// type (<c>Mark(p.info)</c> after the call; the owner's <c>Dispose</c> unlinking the name it passed).
+        /// </summary>
+        private static bool RemovedByCallers(KernelObjectCreation created, ISymbol containing, ActionFinder finder)
+        {
+            if (containing is not IMethodSymbol helper)
+                return false;
+            var rooted = created.Identities.Where(i => i.Root is IParameterSymbol p && SymbolEqualityComparer.Default.Equals(p.ContainingSymbol, helper)).ToList();
+            if (rooted.Count == 0)
+                return false;
+            var calls = CallSites.Of(helper, finder.Resolver);
+            if (calls is null)
+                return true; // too many callers to judge: prefer silence
+            foreach (var (call, caller) in calls)
+            {
+                var arguments = CallSite.Of(call).Arguments;
+                var inCaller = rooted
+                    .Select(i => arguments.FirstOrDefault(a => a.Parameter?.Ordinal == ((IParameterSymbol)i.Root!).Ordinal) is { } argument ? i.Rebase(finder.Resolver.Resolve(argument.Value)) : ResourceIdentity.Unknown(i.Display))
+                    .Where(i => !i.IsUnknown)
+                    .ToList();
+                if (inCaller.Count > 0 && caller is not null && Precedence.ActionsAfter(call, caller, finder).Any(r => !r.IsUnknown && inCaller.Contains(r)))
+                    return true;
+            }
+
+            return false;
         }
 
         /// <summary>The C or .NET name of the creating call, for messages.</summary>

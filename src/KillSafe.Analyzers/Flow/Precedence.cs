@@ -67,7 +67,9 @@ namespace KillSafe.Analyzers.Flow
             var found = new List<ResourceIdentity>();
             var root = IdentityResolver.Root(call);
             finder.Collect(root, int.MaxValue, found, from: call.Syntax.Span.End);
-            if (containing is not IMethodSymbol { ContainingType: { } type })
+            // A field or property initializer runs at construction: every member may run after it.
+            var type = containing is IMethodSymbol or IFieldSymbol or IPropertySymbol ? containing.ContainingType : null;
+            if (type is null)
                 return found;
             foreach (var body in finder.Resolver.TypeBodies(type))
             {

@@ -83,6 +83,28 @@ namespace KillSafe.Analyzers.Flow
                 row.ValueArgument >= 0 && row.ValueArgument < arguments.Length ? IdentityResolver.ArgumentFor(arguments, row.ValueArgument) : null);
         }
 
+        /// <summary>
+        /// The calls that opened <paramref name="handle"/>: the one it comes from, or, when it is a wrapper's field set
+        /// from a constructor parameter (<c>class W { Socket s; W(Socket x) { s = x; } void Bind(EndPoint e) => s.Bind(e); }</c>),
+        /// the sockets every <c>new W(...)</c> of the compilation passes in. Empty when none can be followed.
+        /// </summary>
+        public static List<SocketOpening> OpeningsOf(IOperation handle, IdentityResolver resolver)
+        {
+            if (OpeningOf(handle, resolver) is { } direct)
+                return new List<SocketOpening> { direct };
+            var result = new List<SocketOpening>();
+            if (resolver.Origin(handle) is not IParameterReferenceOperation { Parameter: { ContainingSymbol: IMethodSymbol { MethodKind: MethodKind.Constructor } constructor } parameter })
+                return result;
+            foreach (var (creation, _) in CallSites.Of(constructor, resolver) ?? new List<(IOperation, ISymbol?)>())
+            {
+                if (CallSite.Of(creation).Arguments.FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.Parameter?.OriginalDefinition, parameter.OriginalDefinition)) is { } argument
+                    && OpeningOf(argument.Value, resolver) is { } opening)
+                    result.Add(opening);
+            }
+
+            return result;
+        }
+
         /// <summary>The handle a catalog call acts on: its receiver (managed) or its identity argument (native).</summary>
         public static IOperation? HandleOf(IInvocationOperation call, ApiEntry row) =>
             row.IdentityArgument == ApiEntry.ReceiverIdentity

@@ -67,9 +67,25 @@ namespace KillSafe.Analyzers.Flow
                     pathExpression = IdentityResolver.ArgumentFor(creation.Arguments, carrier.IdentityArgument);
                     pathMakesEndPoint = true;
                 }
-                else if (IdentityResolver.Strip(argument).Type is { } endpointType && IsUnixEndPoint(endpointType, resolver.Catalog))
+                else if (origin is IObjectCreationOperation { Constructor: { } own } ownCreation && IsOwnUnixEndPoint(own.ContainingType, resolver))
+                {
+                    // The project's own endpoint for AF_UNIX: its string argument is the path. Socket.Dispose does
+                    // not remove a file bound through it (docs/linux-facts.md).
+                    pathExpression = ownCreation.Arguments.FirstOrDefault(a => a.Parameter?.Type.SpecialType == SpecialType.System_String)?.Value;
+                    if (pathExpression is null)
+                        return new UnixSocketBinding(call, ResourceIdentity.Unknown(argument.Syntax.ToString()), null, false);
+                }
+                else if (IdentityResolver.Strip(argument).Type is { } endpointType && (IsUnixEndPoint(endpointType, resolver.Catalog) || IsOwnUnixEndPoint(endpointType, resolver)))
                 {
                     pathExpression = null;
+                }
+                else if (argument is IConversionOperation { OperatorMethod: { } conversion, Operand: { } wrapper } && IsUnixEndPointWrapper(conversion.ContainingType, resolver))
+                {
+                    // A wrapper that converts itself to a UnixDomainSocketEndPoint: its Path property names the file.
+                    var path = conversion.ContainingType.GetMembers("Path").OfType<IPropertySymbol>().Any(p => p.Type.SpecialType == SpecialType.System_String)
+                        ? resolver.Resolve(wrapper).WithMember("Path", wrapper.Syntax + ".Path")
+                        : ResourceIdentity.Unknown(wrapper.Syntax.ToString());
+                    return new UnixSocketBinding(call, path, null, false);
                 }
                 else
                 {
@@ -99,6 +115,36 @@ namespace KillSafe.Analyzers.Flow
         // Bind takes an EndPoint, so the only identity carrier that can reach it is the Unix endpoint type.
         private static bool IsUnixEndPoint(ITypeSymbol type, CatalogView catalog) =>
             type.GetMembers(".ctor").OfType<IMethodSymbol>().Any(c => catalog.Match(c) is { Kind: ResourceKind.UnixSocketFile, Role: ApiRole.IdentityCarrier });
+
+        /// <summary>A type of the compilation derived from EndPoint whose AddressFamily is Unix.</summary>
+        private static bool IsOwnUnixEndPoint(ITypeSymbol type, IdentityResolver resolver)
+        {
+            if (type.DeclaringSyntaxReferences.IsEmpty || !DerivesFrom(type, "System.Net.EndPoint"))
+                return false;
+            var family = type.GetMembers("AddressFamily").OfType<IPropertySymbol>().FirstOrDefault(p => p.IsOverride);
+            if (family?.GetMethod?.DeclaringSyntaxReferences.FirstOrDefault() is not { } reference)
+                return false;
+            var body = resolver.OperationOf(reference.GetSyntax(resolver.CancellationToken));
+            return body is not null && body.DescendantsAndSelf().OfType<IReturnOperation>().Any(r =>
+                r.ReturnedValue is { } value && IdentityResolver.Strip(value) is IFieldReferenceOperation { Field: { Name: "Unix", ContainingType.Name: "AddressFamily" } });
+        }
+
+        /// <summary>A type of the compilation with a conversion to EndPoint that makes UnixDomainSocketEndPoints.</summary>
+        private static bool IsUnixEndPointWrapper(INamedTypeSymbol type, IdentityResolver resolver) =>
+            !type.DeclaringSyntaxReferences.IsEmpty
+            && resolver.TypeBodies(type).Any(body => body.DescendantsAndSelf().OfType<IObjectCreationOperation>().Any(c =>
+                c.Constructor is { } ctor && resolver.Catalog.Match(ctor) is { Kind: ResourceKind.UnixSocketFile, Role: ApiRole.IdentityCarrier }));
+
+        private static bool DerivesFrom(ITypeSymbol type, string baseName)
+        {
+            for (var current = type.BaseType; current is not null; current = current.BaseType)
+            {
+                if (current.ToDisplayString() == baseName)
+                    return true;
+            }
+
+            return false;
+        }
 
         /// <summary>Abstract socket names start with a NUL byte: no file exists, nothing to remove (FACTS.md).</summary>
         private static bool IsAbstractName(IOperation path)

@@ -14,6 +14,11 @@ namespace KillSafe.Analyzers.Rules
     /// delete, the file stays, and every later run refuses to start. A lock held on an open file
     /// (<c>FileShare.None</c>, which .NET implements with flock(2) on Linux) is released by the kernel when the
     /// process dies, whatever kills it (measured: LockFileEvidenceTests).
+    /// A lock is shared by every instance, so its name is stable: a name made unique per run (a GUID, a random
+    /// name, the pid) is a message or a scratch file, never a lock. And a lock is released when the work is done:
+    /// a delete in a finally, later on the creating path, in a Dispose/Release/Stop-like member, or by
+    /// FileOptions.DeleteOnClose; a delete on an error path or in some other method (a stale cache replaced) is
+    /// not a release, and an existence check that returns what it found (a cache hit) is not a refusal.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class LockFileByExistenceAnalyzer : DiagnosticAnalyzer
@@ -44,9 +49,18 @@ namespace KillSafe.Analyzers.Rules
             });
         }
 
+        /// <summary>Member names that release what their type took (where a lock's delete belongs).</summary>
+        private static readonly ImmutableHashSet<string> ReleaseMembers = ImmutableHashSet.Create(
+            System.StringComparer.OrdinalIgnoreCase, "Dispose", "DisposeAsync", "Release", "Unlock", "Close", "Stop", "StopAsync", "Shutdown", "Exit", "Leave", "Free", "Cleanup", "OnExit", "OnStop");
+
+        /// <summary>Calls whose value differs from run to run: a name built from one is no shared lock.</summary>
+        private static readonly ImmutableHashSet<string> UniqueValues = ImmutableHashSet.Create(
+            System.StringComparer.Ordinal, "System.Guid.NewGuid", "System.IO.Path.GetRandomFileName", "System.IO.Path.GetTempFileName", "System.Environment.ProcessId", "System.Diagnostics.Process.Id", "System.Random.Next");
+
         /// <summary>
         /// <c>if (File.Exists(p)) { ... return; }</c> (refuse to start) or <c>while (File.Exists(p)) ...</c> (wait for the
-        /// holder): the shapes of a lock. <c>if (File.Exists(p)) File.Delete(p);</c> replaces an old file; no lock.
+        /// holder): the shapes of a lock. <c>if (File.Exists(p)) File.Delete(p);</c> replaces an old file;
+        /// <c>if (File.Exists(p)) return p;</c> returns what it found (a cache): no lock.
         /// </summary>
         private static bool GuardsAsLock(IInvocationOperation check)
         {
@@ -56,7 +70,7 @@ namespace KillSafe.Analyzers.Rules
                     return true;
                 case IConditionalOperation { WhenTrue: { } whenTrue } conditional when conditional.Condition == check:
                     var last = whenTrue is IBlockOperation block ? block.Operations.LastOrDefault() : whenTrue;
-                    return last is IReturnOperation or IThrowOperation
+                    return last is IReturnOperation { ReturnedValue: null or { ConstantValue.HasValue: true } } or IThrowOperation
                         || (last is IExpressionStatementOperation { Operation: IThrowOperation })
                         || (last is IExpressionStatementOperation { Operation: IInvocationOperation { TargetMethod: { Name: ResourceCatalog.ProcessExitMethod, ContainingType: { } type } } }
                             && type.ToDisplayString() == ResourceCatalog.ProcessExitType);
@@ -64,6 +78,55 @@ namespace KillSafe.Analyzers.Rules
                     return false;
             }
         }
+
+        /// <summary>
+        /// Deletes that release: later in the creating body outside a catch clause (an error path drops a broken
+        /// file), and in the release members of the type (<see cref="ReleaseMembers"/>).
+        /// </summary>
+        private static System.Collections.Generic.List<ResourceIdentity> Released(IOperation creation, ISymbol containing, ActionFinder deletes)
+        {
+            var found = new System.Collections.Generic.List<ResourceIdentity>();
+            var root = IdentityResolver.Root(creation);
+            int from = creation.Syntax.Span.End;
+            foreach (var handler in root.DescendantsAndSelf().OfType<ICatchClauseOperation>().Where(c => c.Syntax.Span.End > from).OrderBy(c => c.Syntax.SpanStart))
+            {
+                if (handler.Syntax.SpanStart > from)
+                    deletes.Collect(root, handler.Syntax.SpanStart, found, from);
+                from = System.Math.Max(from, handler.Syntax.Span.End);
+            }
+
+            deletes.Collect(root, int.MaxValue, found, from);
+            if (containing is IMethodSymbol { ContainingType: { } type })
+            {
+                foreach (var body in deletes.Resolver.TypeBodies(type, node => node is Microsoft.CodeAnalysis.CSharp.Syntax.MethodDeclarationSyntax method && ReleaseMembers.Contains(method.Identifier.ValueText)))
+                    deletes.Collect(body, int.MaxValue, found);
+            }
+
+            return found;
+        }
+
+        /// <summary>True when the path is built from a value that differs from run to run (a GUID, the pid).</summary>
+        private static bool IsUniquePerRun(IOperation path, IdentityResolver resolver, int depth)
+        {
+            if (depth > IdentityResolver.MaxDepth)
+                return false;
+            foreach (var part in resolver.Origin(path).DescendantsAndSelf())
+            {
+                var member = part switch
+                {
+                    IInvocationOperation call => call.TargetMethod.OriginalDefinition,
+                    IPropertyReferenceOperation property => (ISymbol)property.Property.OriginalDefinition,
+                    _ => null,
+                };
+                if (member?.ContainingType is { } type && UniqueValues.Contains(type.ToDisplayString() + "." + member.Name))
+                    return true;
+                if (part is ILocalReferenceOperation or IFieldReferenceOperation && !ReferenceEquals(part, path) && IsUniquePerRun(part, resolver, depth + 1))
+                    return true;
+            }
+
+            return false;
+        }
+
 
         private static void Analyze(OperationAnalysisContext context, CatalogView catalog, ImmutableHashSet<string> cleanup)
         {
@@ -79,9 +142,12 @@ namespace KillSafe.Analyzers.Rules
             if (path.IsUnknown)
                 return;
 
-            // The release: a File.Delete of the same path that can run later. Without it the file is data, not a lock.
+            if (IsUniquePerRun(pathExpression, resolver, 0))
+                return; // a message or scratch file: no later run can meet it
+
+            // The release: a File.Delete of the same path when the work is done. Without it the file is data, not a lock.
             var deletes = new ActionFinder(resolver, (_, r) => r.Role == ApiRole.Remove, unseenHelpersMayAct: false, configuredHelpers: cleanup);
-            if (!Precedence.ActionsAfter(operation, context.ContainingSymbol, deletes).Any(d => !d.IsUnknown && d.Equals(path)))
+            if (!Released(operation, context.ContainingSymbol, deletes).Any(d => !d.IsUnknown && d.Equals(path)) && !FileOptionsArgument.DeletesOnClose(arguments, catalog))
                 return;
 
             string shape;

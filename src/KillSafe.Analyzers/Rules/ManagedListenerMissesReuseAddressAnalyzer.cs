@@ -60,9 +60,10 @@ namespace KillSafe.Analyzers.Rules
             if (SocketCalls.HandleOf(call, row) is not { } handle)
                 return;
             var resolver = new IdentityResolver(model, catalog, context.CancellationToken);
-            var opening = SocketCalls.OpeningOf(handle, resolver);
-            // ProtocolType.IP and ProtocolType.Unspecified are both 0; a non-constant protocol stays silent.
-            if (opening is not { IsManaged: true, IsStream: true, Protocol: 0 } || (opening.Family is { } family && family == unix))
+            // ProtocolType.IP and ProtocolType.Unspecified are both 0; a non-constant protocol stays silent. A socket a
+            // wrapper type was given is judged by what the wrapper's creators pass in.
+            var opening = SocketCalls.OpeningsOf(handle, resolver).FirstOrDefault(o => o is { IsManaged: true, IsStream: true, Protocol: 0 } && !(o.Family is { } f && f == unix));
+            if (opening is null)
                 return;
             if (unixCatalog is not null && UnixSocketBinding.BindsUnixEndPoint(call, new IdentityResolver(model, unixCatalog, context.CancellationToken)))
                 return; // a Unix endpoint: no TIME_WAIT, KS2001's business
@@ -78,7 +79,8 @@ namespace KillSafe.Analyzers.Rules
             var protocol = opening.ProtocolArgument;
             var additional = protocol is null ? ImmutableArray<Location>.Empty : ImmutableArray.Create(protocol.Syntax.GetLocation());
             var properties = ImmutableDictionary<string, string?>.Empty.Add(CanUseTcp, canUseTcp && protocol is not null ? "true" : "false");
-            context.ReportDiagnostic(Diagnostic.Create(Rule, call.Syntax.GetLocation(), additional, properties, handle.Syntax.ToString(), protocol?.Syntax.ToString() ?? "ProtocolType.IP"));
+            var socketText = ReferenceEquals(resolver.Origin(handle), opening.Operation) ? handle.Syntax.ToString() : opening.Operation.Syntax.ToString();
+            context.ReportDiagnostic(Diagnostic.Create(Rule, call.Syntax.GetLocation(), additional, properties, socketText, protocol?.Syntax.ToString() ?? "ProtocolType.IP"));
         }
     }
 }

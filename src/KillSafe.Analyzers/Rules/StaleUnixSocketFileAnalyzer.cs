@@ -64,8 +64,13 @@ namespace KillSafe.Analyzers.Rules
                 return;
 
             var removed = Precedence.ActionsBefore(call, context.ContainingSymbol, ActionFinder.Removals(resolver, ResourceKind.UnixSocketFile, cleanup));
-            if (removed.Any(r => r.IsUnknown || r.Equals(binding.Path) || binding.Path.IsUnknown))
-                return; // removed first, or identity cannot be decided: prefer silence
+            // Removed first, or something is removed whose identity cannot be told apart: prefer silence. A path
+            // that cannot be traced (an endpoint from a list, the project's own endpoint type) counts as removed
+            // when anything at all is removed before the bind.
+            if (removed.Any(r => r.IsUnknown || r.Equals(binding.Path)) || (binding.Path.IsUnknown && removed.Count > 0))
+                return;
+            if (ChosenOutside(call, binding, resolver, context.ContainingSymbol))
+                return;
 
             var additional = binding.PathExpression is null
                 ? ImmutableArray<Location>.Empty
@@ -74,6 +79,33 @@ namespace KillSafe.Analyzers.Rules
                 .Add(HasPathLocation, additional.IsEmpty ? "false" : "true")
                 .Add(PathMakesEndPoint, binding.PathMakesEndPoint ? "true" : "false");
             context.ReportDiagnostic(Diagnostic.Create(Rule, call.Syntax.GetLocation(), additional, properties, ApiName(call), binding.DisplayPath));
+        }
+
+        /// <summary>
+        /// A library that binds a path its public API was given, with no caller in this compilation: the path is the
+        /// caller's choice, and so is the removal of a stale file (Kestrel's own position, docs/linux-facts.md).
+        /// The finding belongs where a compilation chooses the path and binds.
+        /// </summary>
+        private static bool ChosenOutside(IInvocationOperation call, UnixSocketBinding binding, IdentityResolver resolver, ISymbol containing)
+        {
+            if (resolver.Model.Compilation.Options.OutputKind is not OutputKind.DynamicallyLinkedLibrary and not OutputKind.NetModule)
+                return false;
+            var source = binding.PathExpression ?? IdentityResolver.ArgumentFor(call.Arguments, 0);
+            var parameter = binding.Path.Root as IParameterSymbol ?? (resolver.Origin(source) as IParameterReferenceOperation)?.Parameter;
+            if (parameter?.ContainingSymbol is not IMethodSymbol api || !IsVisibleOutside(api))
+                return false;
+            return CallSites.Of(api, resolver) is { Count: 0 };
+        }
+
+        private static bool IsVisibleOutside(ISymbol symbol)
+        {
+            for (var current = symbol; current is not null && current is not INamespaceSymbol; current = current.ContainingSymbol)
+            {
+                if (current.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Protected or Accessibility.ProtectedOrInternal))
+                    return false;
+            }
+
+            return true;
         }
 
         private static string ApiName(IInvocationOperation call)

@@ -12,6 +12,11 @@ namespace KillSafe.Analyzers.Rules
     /// KS5003 (suggestion): a temporary file — <c>Path.GetTempFileName()</c>, which creates the file, or a file
     /// created under <c>Path.GetTempPath()</c> — that nothing deletes. /tmp is not cleaned when the process
     /// ends; on many systems only at boot or after days (systemd-tmpfiles), so every run adds a file.
+    /// Deleting counts in every shape seen on real code (docs/accuracy.md): <c>File.Delete</c>, a move away,
+    /// a recursive delete of a directory the path is built from (in a finally, a Dispose, a [TearDown]), a
+    /// helper of the compilation that does one of these, and a method of a library that is not the framework's
+    /// (the code under test may delete it). A <c>GetTempFileName()</c> whose name is never kept (discarded,
+    /// changed into another name, used once by a framework call) can never be deleted: always reported.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class TemporaryFileNeverDeletedAnalyzer : DiagnosticAnalyzer
@@ -49,12 +54,12 @@ namespace KillSafe.Analyzers.Rules
             {
                 // GetTempFileName: the path lives in the variable it is stored in.
                 // (a read of a variable written once resolves to the call itself).
-                return KernelObjectCreation.StoredIn(operation) is ILocalSymbol local
-                    ? (new[] { resolver.Resolve(operation), ResourceIdentity.FromSymbol(local, local.Name) }, local.Name)
-                    : null; // discarded or stored where it escapes: prefer silence
+                if (KernelObjectCreation.StoredIn(operation) is ILocalSymbol local)
+                    return (new[] { resolver.Resolve(operation), ResourceIdentity.FromSymbol(local, local.Name) }, local.Name);
+                return NameIsLost(operation, resolver.Catalog) ? (new[] { resolver.Resolve(operation) }, CallSite.Display(method) + "()") : null;
             }
 
-            if (!KernelObjectCreation.HasRequiredFlag(row, arguments, resolver.Catalog) || row.IdentityArgument >= arguments.Length || DeletesOnClose(arguments, resolver.Catalog))
+            if (!KernelObjectCreation.HasRequiredFlag(row, arguments, resolver.Catalog) || row.IdentityArgument >= arguments.Length || FileOptionsArgument.DeletesOnClose(arguments, resolver.Catalog))
                 return null;
             var path = IdentityResolver.ArgumentFor(arguments, row.IdentityArgument);
             if (!PathRoot.StartsAt(path, resolver, PathRoot.IsTempPath))
@@ -62,6 +67,85 @@ namespace KillSafe.Analyzers.Rules
             var identity = resolver.Resolve(path);
             return identity.IsUnknown ? null : (new[] { identity }, path.Syntax.ToString());
         }
+
+        /// <summary>
+        /// The name <c>GetTempFileName()</c> returns is never kept, so the file it made can never be deleted:
+        /// the call is discarded, its name is changed into another one (<c>+ ".x"</c>, <c>Path.ChangeExtension</c>,
+        /// <c>Path.GetFileNameWithoutExtension</c>), or a framework call uses it once (<c>File.OpenHandle</c>).
+        /// Returned, stored, moved, deleted, or given to code of the compilation or of another library: not lost.
+        /// </summary>
+        private static bool NameIsLost(IOperation call, CatalogView catalog)
+        {
+            var user = call.Parent;
+            while (user is IConversionOperation or IParenthesizedOperation)
+                user = user.Parent;
+            switch (user)
+            {
+                case IExpressionStatementOperation:
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Add }:
+                case IInterpolationOperation:
+                    return true;
+                case IArgumentOperation { Parent: IInvocationOperation invocation }:
+                    return catalog.Match(invocation.TargetMethod) is not { Role: ApiRole.Remove } && ActionFinder.IsFramework(invocation.TargetMethod)
+                        && !invocation.TargetMethod.DeclaringSyntaxReferences.Any();
+                case IArgumentOperation { Parent: IObjectCreationOperation { Constructor: { } constructor } creation }:
+                    return ActionFinder.IsFramework(constructor) && !FileOptionsArgument.DeletesOnClose(creation.Arguments, catalog);
+                default:
+                    return false;
+            }
+        }
+
+        /// <summary>
+        /// The directories a path is built from (<c>dir</c> in <c>Path.Combine(dir, "a")</c>, <c>dir + "/a"</c>,
+        /// <c>$"{dir}/a"</c>, through variables written once): a recursive delete of any of them deletes the file.
+        /// </summary>
+        internal static System.Collections.Generic.List<ResourceIdentity> Ancestors(IOperation path, IdentityResolver resolver)
+        {
+            var result = new System.Collections.Generic.List<ResourceIdentity>();
+            var value = path;
+            for (int depth = 0; depth < IdentityResolver.MaxDepth; depth++)
+            {
+                var origin = resolver.Origin(value);
+                IOperation? parent = origin switch
+                {
+                    IInvocationOperation { TargetMethod: { Name: "Combine", ContainingType: { } type } } combine
+                        when type.ToDisplayString() == ResourceCatalog.PathType && combine.Arguments.Length > 0 =>
+                        combine.Arguments[0].Value is IArrayCreationOperation { Initializer.ElementValues: { Length: > 0 } elements } ? elements[0] : combine.Arguments[0].Value,
+                    IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } binary => binary.LeftOperand,
+                    IInterpolatedStringOperation interpolated => interpolated.Parts.FirstOrDefault() is IInterpolationOperation hole ? hole.Expression : null,
+                    _ => null,
+                };
+                if (parent is null || PathRoot.IsTempPath(resolver.Origin(parent)))
+                    break;
+                // Both the variable the directory is kept in and the value it holds name it.
+                var stripped = IdentityResolver.Strip(parent);
+                if (stripped is ILocalReferenceOperation or IFieldReferenceOperation or IPropertyReferenceOperation or IParameterReferenceOperation)
+                    result.Add(SymbolOf(stripped));
+                var identity = resolver.Resolve(parent);
+                if (!identity.IsUnknown)
+                    result.Add(identity);
+                value = parent;
+            }
+
+            return result;
+        }
+
+        private static ResourceIdentity SymbolOf(IOperation reference) => reference switch
+        {
+            ILocalReferenceOperation l => ResourceIdentity.FromSymbol(l.Local, l.Local.Name),
+            IFieldReferenceOperation f => ResourceIdentity.FromSymbol(f.Field, f.Field.Name),
+            IPropertyReferenceOperation p => ResourceIdentity.FromSymbol(p.Property, p.Property.Name),
+            IParameterReferenceOperation a => ResourceIdentity.FromSymbol(a.Parameter, a.Parameter.Name),
+            _ => ResourceIdentity.Unknown(reference.Syntax.ToString()),
+        };
+
+        /// <summary>Recursive deletes of directories (<c>Directory.Delete(dir, true)</c>), directly or through helpers.</summary>
+        private static ActionFinder TreeRemovals(IdentityResolver resolver) =>
+            new ActionFinder(resolver, (call, row) => row.Role == ApiRole.RemoveTree && row.Kind == ResourceKind.TemporaryFile && IsRecursive(call, row), summaryKey: "remove-tree:" + ResourceKind.TemporaryFile);
+
+        private static bool IsRecursive(IInvocationOperation call, ApiEntry row) =>
+            row.FlagsArgument >= 0 && row.FlagsArgument < call.Arguments.Length
+            && IdentityResolver.ArgumentFor(call.Arguments, row.FlagsArgument).ConstantValue is { HasValue: true, Value: true };
 
         private static void Analyze(OperationAnalysisContext context, CatalogView catalog, ImmutableHashSet<string> cleanup)
         {
@@ -75,6 +159,12 @@ namespace KillSafe.Analyzers.Rules
             var deletes = ActionFinder.Removals(resolver, ResourceKind.TemporaryFile, cleanup);
             if (Precedence.ActionsAfter(operation, context.ContainingSymbol, deletes).Any(d => d.IsUnknown || created.Paths.Contains(d)))
                 return;
+            // A directory the path is built from, deleted with everything in it (a per-run temporary folder).
+            var arguments = CallSite.Of(operation).Arguments;
+            if (catalog.Match(method) is { IdentityArgument: >= 0 } row && row.IdentityArgument < arguments.Length
+                && Ancestors(IdentityResolver.ArgumentFor(arguments, row.IdentityArgument), resolver) is { Count: > 0 } ancestors
+                && Precedence.ActionsAfter(operation, context.ContainingSymbol, TreeRemovals(resolver)).Any(d => d.IsUnknown || ancestors.Contains(d)))
+                return;
             // Returned or stored in a field or property: the new owner decides. Opened with DeleteOnClose: the stream deletes it.
             if (HandOver.InMember(operation, created.Paths.Contains, resolver, ownFields: true, frameworkCalls: false) || OpenedWithDeleteOnClose(operation, created.Paths, resolver))
                 return;
@@ -85,11 +175,7 @@ namespace KillSafe.Analyzers.Rules
         /// <summary>The creating body opens the path with FileOptions.DeleteOnClose: the stream deletes the file when it closes.</summary>
         private static bool OpenedWithDeleteOnClose(IOperation operation, ResourceIdentity[] paths, IdentityResolver resolver) =>
             IdentityResolver.Root(operation).DescendantsAndSelf().OfType<IObjectCreationOperation>().Any(opened =>
-                opened.Arguments.Length > 0 && DeletesOnClose(opened.Arguments, resolver.Catalog) && paths.Contains(resolver.Resolve(opened.Arguments[0].Value)));
+                opened.Arguments.Length > 0 && FileOptionsArgument.DeletesOnClose(opened.Arguments, resolver.Catalog) && paths.Contains(resolver.Resolve(opened.Arguments[0].Value)));
 
-        /// <summary>A FileStream opened with FileOptions.DeleteOnClose: the runtime deletes it when the stream closes.</summary>
-        private static bool DeletesOnClose(ImmutableArray<IArgumentOperation> arguments, CatalogView catalog) =>
-            catalog.EnumValue("System.IO.FileOptions", "DeleteOnClose") is { } deleteOnClose
-            && arguments.Any(a => a.Parameter?.Type.Name == "FileOptions" && ConstantFolder.TryFold(a.Value, catalog, out var options) && (options & deleteOnClose) != 0);
     }
 }

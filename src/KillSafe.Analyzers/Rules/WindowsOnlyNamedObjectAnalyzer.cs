@@ -11,10 +11,13 @@ namespace KillSafe.Analyzers.Rules
 {
     /// <summary>
     /// KS1005: a named <c>Semaphore</c>, <c>EventWaitHandle</c> or <c>MemoryMappedFile</c> throws
-    /// PlatformNotSupportedException on Linux and macOS (measured, FACTS.md). Quiet when guarded by
-    /// <c>OperatingSystem.IsWindows()</c> or <c>RuntimeInformation.IsOSPlatform(OSPlatform.Windows)</c>, or
-    /// when the member, a containing type or the assembly (a Windows-only target framework) is marked
-    /// <c>[SupportedOSPlatform("windows")]</c>. A named Mutex works on Linux and is never flagged.
+    /// PlatformNotSupportedException on Linux and macOS (measured, docs/linux-facts.md). Quiet when guarded by
+    /// <c>OperatingSystem.IsWindows()</c>, <c>RuntimeInformation.IsOSPlatform(OSPlatform.Windows)</c> or the
+    /// project's own helper for them (a method or property that returns one, or is marked
+    /// <c>[SupportedOSPlatformGuard("windows")]</c>); when every caller of the creating member in the compilation
+    /// is so guarded; when the exception is caught around it; or when the member, a containing type or the
+    /// assembly (a Windows-only target framework) is marked <c>[SupportedOSPlatform("windows")]</c>. A named
+    /// Mutex works on Linux and is never flagged.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class WindowsOnlyNamedObjectAnalyzer : DiagnosticAnalyzer
@@ -64,7 +67,7 @@ namespace KillSafe.Analyzers.Rules
                     return;
             }
 
-            if (IsGuarded(context.Operation, catalog))
+            if (IsGuarded(context.Operation, catalog) || Catches(context.Operation, catalog.Compilation) || CallersAreGuarded(context.ContainingSymbol, context.Operation, catalog, context.CancellationToken))
                 return;
             var name = method.MethodKind == MethodKind.Constructor ? "new " + method.ContainingType.Name : method.ContainingType.Name + "." + method.Name;
             context.ReportDiagnostic(Diagnostic.Create(Rule, context.Operation.Syntax.GetLocation(), name));
@@ -136,9 +139,65 @@ namespace KillSafe.Analyzers.Rules
                 case IInvocationOperation invocation when !negated && catalog.Match(invocation.TargetMethod) is { Role: ApiRole.PlatformGuard } row:
                     return row.IdentityArgument == ApiEntry.ReceiverIdentity
                         || (invocation.Arguments.Length > 0 && IdentityResolver.Strip(invocation.Arguments[0].Value) is IPropertyReferenceOperation { Property.Name: "Windows" });
+                case IInvocationOperation helper when !negated:
+                    return IsWindowsHelper(helper.TargetMethod, catalog, 0);
+                case IPropertyReferenceOperation property when !negated && property.Property.GetMethod is { } getter:
+                    return IsWindowsHelper(getter, catalog, 0);
                 default:
                     return false;
             }
+        }
+
+        /// <summary>
+        /// The project's own platform check: marked <c>[SupportedOSPlatformGuard("windows")]</c> (as CA1416 reads it),
+        /// or a source method whose every return says Windows (<c>=> OperatingSystem.IsWindows()</c>).
+        /// </summary>
+        private static bool IsWindowsHelper(IMethodSymbol method, CatalogView catalog, int depth)
+        {
+            var symbols = method.AssociatedSymbol is { } property ? new ISymbol[] { method, property } : new ISymbol[] { method };
+            if (symbols.Any(s => s.GetAttributes().Any(a => a.AttributeClass?.Name == "SupportedOSPlatformGuardAttribute"
+                    && a.ConstructorArguments.Length == 1 && a.ConstructorArguments[0].Value is string platform && platform.StartsWith("windows", StringComparison.OrdinalIgnoreCase))))
+                return true;
+            if (depth > 2 || method.DeclaringSyntaxReferences.Length != 1)
+                return false;
+            var syntax = method.DeclaringSyntaxReferences[0].GetSyntax();
+            if (!catalog.Compilation.ContainsSyntaxTree(syntax.SyntaxTree))
+                return false;
+#pragma warning disable RS1030 // A helper in another file of the compilation: its one body, bound once per call of the check.
+            var body = catalog.Compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax);
+#pragma warning restore RS1030
+            var returns = body?.DescendantsAndSelf().OfType<IReturnOperation>().Where(r => r.ReturnedValue is not null).ToList();
+            return returns is { Count: > 0 } && returns.All(r => ChecksWindows(r.ReturnedValue!, catalog, negated: false));
+        }
+
+        /// <summary>Inside a try whose catch takes PlatformNotSupportedException (or NotSupportedException, or anything): the program expects the failure.</summary>
+        private static bool Catches(IOperation operation, Compilation compilation)
+        {
+            for (var parent = operation.Parent; parent is not null; parent = parent.Parent)
+            {
+                if (parent is not ITryOperation attempt || !attempt.Body.Syntax.Span.Contains(operation.Syntax.Span))
+                    continue;
+                foreach (var handler in attempt.Catches)
+                {
+                    var caught = handler.ExceptionType;
+                    if (caught.SpecialType == SpecialType.System_Object || caught.ToDisplayString() is "System.Exception" or "System.SystemException" or "System.NotSupportedException" or "System.PlatformNotSupportedException")
+                        return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// The creating member is not public and every call of it in the compilation is guarded (one level of
+        /// callers): <c>IsWindows() ? new NamedEvent(name) : new FileEvent(name)</c>.
+        /// </summary>
+        private static bool CallersAreGuarded(ISymbol containing, IOperation creation, CatalogView catalog, System.Threading.CancellationToken cancellationToken)
+        {
+            if (containing is not IMethodSymbol member || member.DeclaredAccessibility == Accessibility.Public && member.ContainingType.DeclaredAccessibility == Accessibility.Public || creation.SemanticModel is not { } model)
+                return false;
+            var calls = CallSites.Of(member, new IdentityResolver(model, catalog, cancellationToken));
+            return calls is { Count: > 0 } && calls.All(c => IsGuarded(c.Call, catalog) || Catches(c.Call, catalog.Compilation));
         }
     }
 }

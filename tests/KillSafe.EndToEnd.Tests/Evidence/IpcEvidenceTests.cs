@@ -164,12 +164,15 @@ public sealed class IpcEvidenceTests : KernelObjectEvidence
     [Fact]
     public async Task KS1005_named_semaphore_throws_on_linux_and_a_named_mutex_works()
     {
+        // The flagged calls are in a public API (no caller guard counts for it); the program catches what they throw.
         const string program = """
             using System;
+            using System.IO;
+            using System.IO.MemoryMappedFiles;
             using System.Threading;
             try
             {
-                using var semaphore = new Semaphore(0, 1, "killsafe-evidence");
+                Named.Semaphore();
                 Console.WriteLine("CREATED");
             }
             catch (PlatformNotSupportedException e)
@@ -177,15 +180,60 @@ public sealed class IpcEvidenceTests : KernelObjectEvidence
                 Console.WriteLine("PNSE " + e.GetType().Name);
             }
 
+            var file = Path.Combine(args[0], "killsafe-evidence-map");
+            File.WriteAllBytes(file, new byte[4096]);
+            try
+            {
+                Named.Map(file);
+                Console.WriteLine("MAPPED");
+            }
+            catch (PlatformNotSupportedException e)
+            {
+                Console.WriteLine("MAP PNSE " + e.GetType().Name);
+            }
+
+            using (MemoryMappedFile.CreateFromFile(file, FileMode.Open, null))
+                Console.WriteLine("UNNAMED MAP OK");
+            File.Delete(file);
+
             using var mutex = new Mutex(false, "killsafe-evidence-" + Environment.ProcessId);
             Console.WriteLine(mutex.WaitOne(0) ? "MUTEX OK" : "MUTEX BUSY");
             mutex.ReleaseMutex();
+
+            public static class Named
+            {
+                public static void Semaphore() { using var semaphore = new Semaphore(0, 1, "killsafe-evidence"); }
+                public static void Map(string file) { using var map = MemoryMappedFile.CreateFromFile(file, FileMode.Open, "killsafe-evidence-map"); }
+            }
             """;
-        Assert.Contains(await AnalyzerRun.DiagnosticsAsync(program, new WindowsOnlyNamedObjectAnalyzer()), d => d.Id == "KS1005");
-        var child = Run(Build(program, "NamedSemaphore"));
+        var diagnostics = await AnalyzerRun.DiagnosticsAsync(program, new WindowsOnlyNamedObjectAnalyzer());
+        Assert.Equal(2, diagnostics.Count(d => d.Id == "KS1005")); // the named semaphore and the named map of a file
+        var child = Run(Build(program, "NamedSemaphore"), Scratch.Path);
         Assert.Equal(0, await child.WaitForExitAsync(Timeout));
         Assert.Contains("PNSE PlatformNotSupportedException", child.Output);
+        Assert.Contains("MAP PNSE PlatformNotSupportedException", child.Output);
+        Assert.Contains("UNNAMED MAP OK", child.Output);
         Assert.Contains("MUTEX OK", child.Output);
+    }
+
+    [Fact]
+    public void KS1002_glibc_strips_one_leading_slash_so_a_name_with_and_without_it_is_one_semaphore()
+    {
+        var name = $"killsafe-vt-{Environment.ProcessId}-{Guid.NewGuid():N}";
+        var file = "/dev/shm/sem." + name;
+        try
+        {
+            var handle = Libc.sem_open(name, 0x40 /* O_CREAT */, 0x180, 0); // no leading slash
+            Assert.NotEqual(IntPtr.Zero, handle);
+            Libc.sem_close(handle);
+            Assert.True(File.Exists(file), "sem_open(\"name\") makes /dev/shm/sem.name");
+            Assert.Equal(0, Libc.sem_unlink("/" + name)); // with the slash: the same object
+            Assert.False(File.Exists(file));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     /// <summary>Applies the fix of <paramref name="key"/> with Fix All and checks the rule is gone.</summary>
@@ -202,4 +250,16 @@ public sealed class IpcEvidenceTests : KernelObjectEvidence
 [CollectionDefinition(IpcEvidenceTests.Serial, DisableParallelization = true)]
 public sealed class IpcEvidenceCollection
 {
+}
+
+internal static class Libc
+{
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    internal static extern IntPtr sem_open(string name, int flags, uint mode, uint value);
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    internal static extern int sem_close(IntPtr handle);
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    internal static extern int sem_unlink(string name);
 }
