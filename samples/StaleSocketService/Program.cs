@@ -1,6 +1,7 @@
 // A tiny echo service on a Unix domain socket, written the way many services are: it binds its socket
 // path directly. Kill it with `kill -9` and start it again: the second start fails with
-// "Address already in use" because the socket file of the first run is still there (KS2001).
+// "Address already in use" because the socket file of the first run is still there (KS2001). Stop it with
+// SIGTERM (systemctl stop, docker stop) and the file stays too: its `using` never runs on a signal (KS4001).
 using System;
 using System.Net.Sockets;
 using System.Text;

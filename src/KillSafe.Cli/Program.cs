@@ -19,10 +19,11 @@ public static class Program
           killsafe sweep [--apply] [--json] [--dir DIR]... [--kind KIND]... [--only NAME]...
                                                                  remove what is proven stale (dry run unless --apply)
           killsafe verify [--signal KILL|TERM|INT|HUP] [--ready-line TEXT | --ready-file PATH | --ready-port N]
-                          [--no-restart] [--timeout SECONDS] [--exit-timeout SECONDS] [--ignore-runtime-litter]
-                          [--json] [--dir DIR]... -- COMMAND [ARGS]...
-                                                                 run COMMAND, signal it when ready, report what it left
-                                                                 and whether what it held can be taken again at once
+                          [--restart | --no-restart] [--timeout SECONDS] [--exit-timeout SECONDS] [--ignore-runtime-litter]
+                          [--host | --share DIR... | --share-network] [--json] [--dir DIR]... -- COMMAND [ARGS]...
+                                                                 run COMMAND in namespaces of its own (--host: on this
+                                                                 machine), signal it when ready, report what it left and
+                                                                 whether it starts again over that
           killsafe review --sarif FILE [--sarif FILE]... --base REF [--format github|markdown|json] [--repo DIR]
                                                                  the build's KillSafe findings on the lines a change touches
           killsafe analyze PATH [--rules IDS] [--severity info|warning|error] [--format text|sarif|json|github]
@@ -101,20 +102,26 @@ public static class Program
         info.ArgumentList.Add(tool);
         foreach (var argument in args)
             info.ArgumentList.Add(argument);
-        using var analysis = System.Diagnostics.Process.Start(info) ?? throw new UsageException("cannot start killsafe-analyze");
-        // SIGINT from a terminal reaches the whole process group; SIGTERM and SIGHUP are passed on by hand.
+        return await RunPassingSignalsAsync(info).ConfigureAwait(false);
+    }
+
+    // Runs a helper process on this terminal and returns its exit code. SIGINT from a terminal reaches the
+    // whole process group; SIGTERM and SIGHUP are passed on by hand.
+    private static async Task<int> RunPassingSignalsAsync(System.Diagnostics.ProcessStartInfo info)
+    {
+        using var helper = System.Diagnostics.Process.Start(info) ?? throw new UsageException($"cannot start {info.FileName}");
         void PassOn(System.Runtime.InteropServices.PosixSignalContext context)
         {
             context.Cancel = true;
-            if (!analysis.HasExited)
-                Tmds.Linux.LibC.kill(analysis.Id, context.Signal == System.Runtime.InteropServices.PosixSignal.SIGTERM ? (int)KillSignal.Term : (int)KillSignal.Hup);
+            if (!helper.HasExited)
+                Tmds.Linux.LibC.kill(helper.Id, context.Signal == System.Runtime.InteropServices.PosixSignal.SIGTERM ? (int)KillSignal.Term : (int)KillSignal.Hup);
         }
 
         using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, PassOn);
         using var onHup = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, PassOn);
         using var onInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, c => c.Cancel = true);
-        await analysis.WaitForExitAsync().ConfigureAwait(false);
-        return analysis.ExitCode;
+        await helper.WaitForExitAsync().ConfigureAwait(false);
+        return helper.ExitCode;
     }
 
     private static LeakReport ScanWithRecords(Options options) =>
@@ -212,6 +219,34 @@ public static class Program
     {
         if (options.Command.Count == 0)
             throw new UsageException("verify needs a command after --");
+        var isolation = new IsolationOptions
+        {
+            PrivateFolders = options.Snapshot.Directories.ToList(),
+            SharedFolders = options.Shared,
+            ShareNetwork = options.ShareNetwork,
+        };
+        string? isolated = null;
+        var diff = options.Diff;
+        if (options.InsideIsolation)
+        {
+            var inside = Isolation.PrepareInside(isolation, options.Snapshot.DevShm, options.Snapshot.MQueue);
+            isolated = inside.Description;
+            diff = diff with { ShowsThroughFromHost = inside.ShowsThroughFromHost };
+        }
+        else if (!options.Host)
+        {
+            var support = Isolation.Probe(isolation);
+            if (support.Available)
+                return await RunIsolatedAsync(isolation, options.Arguments).ConfigureAwait(false);
+            if (options.RestartMode == RestartMode.StartAgain)
+                throw new UsageException($"--restart starts the program again over what it left, which needs isolation, and isolation is not available here ({support.Reason}); use --no-restart, or the bind probes of the default");
+            Console.Error.WriteLine($"killsafe: isolation is not available here ({support.Reason}); comparing the whole machine instead: objects of other programs may show up, and what the program leaves stays on this machine");
+        }
+        else if (options.RestartMode == RestartMode.StartAgain)
+        {
+            throw new UsageException("--restart starts the program again over what it left, which needs isolation: it cannot go with --host");
+        }
+
         var run = await KillRun.RunAsync(new KillRunOptions
         {
             FileName = options.Command[0],
@@ -220,12 +255,14 @@ public static class Program
             Signal = options.Signal,
             Timeout = options.Timeout,
             ExitTimeout = options.ExitTimeout,
-            CheckRestart = options.Restart,
+            CheckRestart = options.RestartMode != RestartMode.None,
+            StartAgain = isolated is not null && options.RestartMode != RestartMode.None,
             Snapshot = options.Snapshot,
-            Diff = options.Diff,
+            Diff = diff,
             Progress = options.Json ? null : message => Console.Error.WriteLine("killsafe: " + message),
         }).ConfigureAwait(false);
-        RecordLeftovers(run, Path.GetFileName(options.Command[0]));
+        if (isolated is null)
+            RecordLeftovers(run, Path.GetFileName(options.Command[0])); // isolated leftovers vanish with the namespaces
 
         if (options.Json)
         {
@@ -233,6 +270,8 @@ public static class Program
             {
                 schemaVersion = 1,
                 passed = run.Passed,
+                isolated = isolated is not null,
+                isolation = isolated,
                 exitCode = run.ExitCode,
                 survivedSignal = run.SurvivedSignal,
                 leftovers = run.Leaks.Leftovers,
@@ -241,6 +280,7 @@ public static class Program
                 readinessFiles = run.Leaks.ReadinessFiles,
                 restartHazards = run.Leaks.Hazards,
                 restart = run.Restart.Select(r => new { r.What, r.Succeeded, r.Errno, r.ErrnoName, r.Reason }),
+                startedAgain = run.StartedAgain is { } again ? new { started = again.Started, reason = again.Reason, output = again.Output } : null,
                 suppressions = run.Leaks.Suppressions,
                 settleMilliseconds = (long)run.Leaks.SettleTime.TotalMilliseconds,
                 messageQueuesMounted = run.Leaks.MessageQueuesMounted,
@@ -249,15 +289,39 @@ public static class Program
         else
         {
             var signal = "SIG" + run.Signal.ToString().ToUpperInvariant();
+            if (isolated is not null)
+                Console.Out.WriteLine($"isolated: {isolated}");
             if (run.SurvivedSignal)
                 Console.Out.WriteLine($"the program did not exit on {signal} within {options.ExitTimeout.TotalSeconds:0.#} s (it handled the signal); verify ended it with SIGKILL, and what follows is what that left");
             Console.Out.Write(run.Leaks.Describe());
+            if (isolated is not null && run.Leaks.Leftovers.Count > 0)
+                Console.Out.WriteLine("(isolated: these went with the namespaces when verify ended, and the host never had them; run on a host, the program leaves them there)");
+            if (run.StartedAgain is { } again)
+            {
+                Console.Out.WriteLine($"restart: {again}");
+                if (!again.Started && again.Output.Trim().Length > 0)
+                    Console.Out.WriteLine("  its output: " + string.Join("\n  ", again.Output.Trim().Split('\n').TakeLast(10)));
+            }
+
             foreach (var restart in run.Restart)
-                Console.Out.WriteLine($"restart check: {restart}");
+                Console.Out.WriteLine(run.StartedAgain is null ? $"restart check: {restart}" : $"hint, a bind like the program's: {restart}");
             Console.Out.WriteLine(run.Passed ? "PASS: nothing left behind, restart works" : run.SurvivedSignal ? $"FAIL: the program survived {signal}" : "FAIL");
         }
 
         return run.Passed ? Clean : Leaking;
+    }
+
+    // The same verify again, as the first process of fresh namespaces (Isolation.Command); it prepares its
+    // mounts itself (--inside-isolation), prints the report and returns the exit code passed on here.
+    private static async Task<int> RunIsolatedAsync(IsolationOptions isolation, IReadOnlyList<string> arguments)
+    {
+        var self = typeof(Program).Assembly.Location;
+        var inner = new[] { KillRunOptions.DotnetHost, self, "verify", "--inside-isolation" }.Concat(arguments);
+        var command = Isolation.Command(inner, isolation);
+        var info = new System.Diagnostics.ProcessStartInfo(command[0]) { UseShellExecute = false };
+        foreach (var argument in command.Skip(1))
+            info.ArgumentList.Add(argument);
+        return await RunPassingSignalsAsync(info).ConfigureAwait(false);
     }
 
     // What this run proved to be the program's own leftovers, so that a later sweep may remove them.
@@ -306,6 +370,19 @@ public static class Program
         Kinds.TryGetValue(text, out var kind) ? kind : throw new UsageException($"--kind: unknown kind '{text}' ({string.Join(", ", Kinds.Keys)})");
 }
 
+/// <summary>What verify checks about a restart.</summary>
+internal enum RestartMode
+{
+    /// <summary>Isolated: start the program again (bind probes as hints); on the host: the bind probes.</summary>
+    Default,
+
+    /// <summary><c>--restart</c>: start the program again; needs isolation.</summary>
+    StartAgain,
+
+    /// <summary><c>--no-restart</c>: neither.</summary>
+    None,
+}
+
 /// <summary>Bad command-line input.</summary>
 public sealed class UsageException(string message) : Exception(message);
 
@@ -316,7 +393,7 @@ internal sealed class Options
     {
         ["scan"] = new[] { "--json", "--dir" },
         ["sweep"] = new[] { "--json", "--dir", "--apply", "--kind", "--only" },
-        ["verify"] = new[] { "--json", "--dir", "--signal", "--ready-line", "--ready-file", "--ready-port", "--no-restart", "--restart", "--timeout", "--exit-timeout", "--ignore-runtime-litter", "--" },
+        ["verify"] = new[] { "--json", "--dir", "--signal", "--ready-line", "--ready-file", "--ready-port", "--no-restart", "--restart", "--timeout", "--exit-timeout", "--ignore-runtime-litter", "--host", "--share", "--share-network", "--inside-isolation", "--" },
         ["review"] = new[] { "--sarif", "--base", "--format", "--repo" },
     };
 
@@ -324,7 +401,20 @@ internal sealed class Options
 
     public bool Apply { get; private set; }
 
-    public bool Restart { get; private set; } = true;
+    public RestartMode RestartMode { get; private set; } = RestartMode.Default;
+
+    /// <summary>Run on the host, not isolated.</summary>
+    public bool Host { get; private set; }
+
+    /// <summary>Set by the outer verify for the copy it runs in fresh namespaces (never given by users).</summary>
+    public bool InsideIsolation { get; private set; }
+
+    public bool ShareNetwork { get; private set; }
+
+    public List<string> Shared { get; } = new();
+
+    /// <summary>The arguments as given (after the command), for the isolated copy.</summary>
+    public IReadOnlyList<string> Arguments { get; private set; } = Array.Empty<string>();
 
     public KillSignal Signal { get; private set; } = KillSignal.Kill;
 
@@ -356,7 +446,7 @@ internal sealed class Options
     {
         if (!Accepted.TryGetValue(command, out var accepted))
             throw new UsageException($"unknown command '{command}' (scan, sweep, verify, review)");
-        var options = new Options();
+        var options = new Options { Arguments = args };
         var directories = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
@@ -367,10 +457,14 @@ internal sealed class Options
             {
                 case "--json": options.Json = true; break;
                 case "--apply": options.Apply = true; break;
-                case "--no-restart": options.Restart = false; break;
-                case "--restart": options.Restart = true; break;
+                case "--no-restart": options.SetRestart(RestartMode.None); break;
+                case "--restart": options.SetRestart(RestartMode.StartAgain); break;
+                case "--host": options.Host = true; break;
+                case "--inside-isolation": options.InsideIsolation = true; break;
+                case "--share-network": options.ShareNetwork = true; break;
+                case "--share": options.Shared.Add(Directory(Value(), "--share")); break;
                 case "--ignore-runtime-litter": options.Diff = options.Diff with { IgnoreRuntimeLitter = true }; break;
-                case "--dir": directories.Add(Directory(Value())); break;
+                case "--dir": directories.Add(Directory(Value(), "--dir")); break;
                 case "--kind": options.Kinds.Add(Program.ParseKind(Value())); break;
                 case "--only": options.Only.Add(ParseOnly(Value())); break;
                 case "--sarif": options.Sarif.Add(Path.GetFullPath(Value())); break;
@@ -395,6 +489,9 @@ internal sealed class Options
             }
         }
 
+        if (options.Host && (options.Shared.Count > 0 || options.ShareNetwork))
+            throw new UsageException("--share and --share-network describe an isolated run: they cannot go with --host");
+
         if (directories.Count > 0)
         {
             options.Snapshot.Directories.Clear();
@@ -413,18 +510,21 @@ internal sealed class Options
         return options;
     }
 
-    private static string Directory(string value)
+    private static string Directory(string value, string option)
     {
         if (value.Length == 0)
-            throw new UsageException("--dir: an empty path");
+            throw new UsageException($"{option}: an empty path");
         var full = Path.GetFullPath(value);
         return UnixFile.KindOf(full) switch
         {
             UnixFileKind.Directory => full,
-            UnixFileKind.Missing => throw new UsageException($"--dir: no such directory: {full}"),
-            _ => throw new UsageException($"--dir: not a directory: {full}"),
+            UnixFileKind.Missing => throw new UsageException($"{option}: no such directory: {full}"),
+            _ => throw new UsageException($"{option}: not a directory: {full}"),
         };
     }
+
+    private void SetRestart(RestartMode mode) =>
+        RestartMode = RestartMode == RestartMode.Default || RestartMode == mode ? mode : throw new UsageException("give one of --restart, --no-restart");
 
     private static string ParseOnly(string value)
     {

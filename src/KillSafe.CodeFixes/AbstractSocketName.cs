@@ -16,7 +16,7 @@ namespace KillSafe.CodeFixes
     /// <summary>
     /// The KS2001 alternative for Linux-only code: bind an abstract name (first byte NUL), which creates no
     /// file at all. Abstract sockets have no file permissions, so any process in the network namespace can
-    /// connect (check the peer with SO_PEERCRED), and clients must use the same abstract name (FACTS.md).
+    /// connect (check the peer with SO_PEERCRED), and clients must use the same abstract name (docs/linux-facts.md).
     /// </summary>
     internal static class AbstractSocketName
     {

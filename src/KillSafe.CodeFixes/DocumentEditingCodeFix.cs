@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.Editing;
+using Microsoft.CodeAnalysis.Simplification;
 
 namespace KillSafe.CodeFixes
 {
@@ -109,7 +110,10 @@ namespace KillSafe.CodeFixes
             if (!changed)
                 return document;
             Finish(session);
-            return document.WithSyntaxRoot(Complete(session, editor.GetChangedRoot()));
+            // Code actions simplify annotated names afterwards, but add using directives only for symbol
+            // annotations: the ones for parsed names (Simplifier.AddImportsAnnotation) are added here.
+            var changedDocument = document.WithSyntaxRoot(Complete(session, editor.GetChangedRoot()));
+            return await ImportAdder.AddImportsAsync(changedDocument, Simplifier.AddImportsAnnotation, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
     }
 }

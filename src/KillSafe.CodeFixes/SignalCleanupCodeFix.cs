@@ -21,8 +21,8 @@ namespace KillSafe.CodeFixes
     /// SIGHUP with <c>PosixSignalRegistration</c> (<c>using var</c>: alive until Main returns) and runs the
     /// program's existing cleanup once from the handler (an <c>Interlocked.Exchange</c> guard: the three
     /// signals can arrive together). The existing cleanup is either the removal statement that Main runs
-    /// after its work (repeated where its arguments mean the same), or the cleanup method (Dispose, Stop, ...)
-    /// of the object that a local of Main holds. The handler does not cancel the signal: the process still
+    /// after its work (repeated where its arguments mean the same), <c>Dispose</c> of a managed socket that a
+    /// local of Main holds, or the cleanup method (Dispose, Stop, ...) of the object that a local of Main holds. The handler does not cancel the signal: the process still
     /// ends with it, as its parent expects.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(SignalCleanupCodeFix)), Shared]
@@ -132,7 +132,7 @@ namespace KillSafe.CodeFixes
             if (catalog is null || model.GetOperation(node, cancellationToken) is not { } operation)
                 return null;
             var resolver = new IdentityResolver(model, catalog, cancellationToken);
-            if (PersistentObject.TryCreate(operation, resolver) is not { } created)
+            if (PersistentObject.TryCreate(operation, resolver, includeManagedSockets: true) is not { } created)
                 return null;
             var finder = created.Removals(resolver, ImmutableHashSet<string>.Empty);
             var body = EntryStatements(reference.GetSyntax(cancellationToken));
@@ -156,6 +156,12 @@ namespace KillSafe.CodeFixes
                     }
                 }
             }
+
+            // A managed socket that a local of Main holds: its Dispose removes the file (docs/linux-facts.md).
+            if (top is not null && created.ManagedSocket is { } socket && IdentityResolver.Strip(socket) is ILocalReferenceOperation { Local: { } socketLocal }
+                && body.Any(s => s.SpanStart <= top.SpanStart && s is LocalDeclarationStatementSyntax declaration
+                    && declaration.Declaration.Variables.Any(v => SymbolEqualityComparer.Default.Equals(model.GetDeclaredSymbol(v, cancellationToken), socketLocal))))
+                return new Plan(top, socketLocal.Name + ".Dispose();");
 
             // The cleanup method of the type that creates the object, called on Main's local of that type.
             if (model.GetEnclosingSymbol(node.SpanStart, cancellationToken)?.ContainingType is not { } owner)

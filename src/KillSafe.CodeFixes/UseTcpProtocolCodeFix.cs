@@ -13,7 +13,7 @@ using Microsoft.CodeAnalysis.Simplification;
 
 namespace KillSafe.CodeFixes
 {
-    /// <summary>KS3002 fix: create the socket with ProtocolType.Tcp, which gets .NET's implicit SO_REUSEADDR (FACTS.md).</summary>
+    /// <summary>KS3002 fix: create the socket with ProtocolType.Tcp, which gets .NET's implicit SO_REUSEADDR (docs/linux-facts.md).</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UseTcpProtocolCodeFix)), Shared]
     public sealed class UseTcpProtocolCodeFix : DocumentEditingCodeFix
     {

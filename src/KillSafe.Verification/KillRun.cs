@@ -46,8 +46,19 @@ public sealed record KillRunOptions
     /// </summary>
     public TimeSpan ExitTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Check that the socket paths and TCP ports the child held can be taken again at once.</summary>
+    /// <summary>
+    /// Check that the socket paths and TCP ports the child held can be taken again at once (bind probes). With
+    /// <see cref="StartAgain"/> they are only hints about what blocked a restart that failed.
+    /// </summary>
     public bool CheckRestart { get; init; } = true;
+
+    /// <summary>
+    /// The real restart check: start the same command again over what the first run left (same arguments,
+    /// environment and readiness), wait until it is ready, then stop it (SIGTERM, then SIGKILL after
+    /// <see cref="ExitTimeout"/>). Programs that remove their own stale files at start pass; programs that do
+    /// not, fail. The second run dirties the machine as the first did: run it isolated (<see cref="Isolation"/>).
+    /// </summary>
+    public bool StartAgain { get; init; }
 
     /// <summary>Where and how to look.</summary>
     public SnapshotOptions Snapshot { get; init; } = new();
@@ -100,8 +111,24 @@ public sealed record KillRunReport(int Pid, int ExitCode, LeakReport Leaks, IRea
     /// <summary>The signal the run sent first.</summary>
     public KillSignal Signal { get; init; }
 
-    /// <summary>True when the signal ended the program, nothing leaked and every restart check passed.</summary>
-    public bool Passed => !SurvivedSignal && Leaks.IsClean && Restart.All(r => r.Succeeded);
+    /// <summary>The real restart check (<see cref="KillRunOptions.StartAgain"/>), or null when it did not run.</summary>
+    public RestartRun? StartedAgain { get; init; }
+
+    /// <summary>
+    /// True when the signal ended the program, nothing leaked, and the restart works: the program started
+    /// again when that was tried (the bind probes are hints then), else every bind probe passed.
+    /// </summary>
+    public bool Passed => !SurvivedSignal && Leaks.IsClean && (StartedAgain is { } again ? again.Started : Restart.All(r => r.Succeeded));
+}
+
+/// <summary>The outcome of starting the program again over what its killed run left.</summary>
+/// <param name="Started">True when it became ready again.</param>
+/// <param name="Reason">Why not (it exited, timed out), in words; empty when it started.</param>
+/// <param name="Output">The second run's output.</param>
+public sealed record RestartRun(bool Started, string Reason, string Output)
+{
+    /// <inheritdoc/>
+    public override string ToString() => Started ? "started again over what the killed run left" : "did not start again over what the killed run left: " + Reason;
 }
 
 /// <summary>Runs a program, waits until it is ready, signals it, reaps it, and reports what it left.</summary>
@@ -159,7 +186,53 @@ public static class KillRun
                 restart.Add(RestartCheck.TcpPort(listener.Local.Port, listener.Local.Address));
         }
 
-        return new KillRunReport(child.Pid, exitCode, report, restart, child.Output) { SurvivedSignal = survived, Signal = options.Signal };
+        var again = options.StartAgain ? await StartAgainAsync(options, cancellationToken).ConfigureAwait(false) : null;
+        return new KillRunReport(child.Pid, exitCode, report, restart, child.Output) { SurvivedSignal = survived, Signal = options.Signal, StartedAgain = again };
+    }
+
+    /// <summary>The same command again, over the leftovers: ready or not, then stopped with SIGTERM (SIGKILL for its tree after the exit timeout).</summary>
+    private static async Task<RestartRun> StartAgainAsync(KillRunOptions options, CancellationToken cancellationToken)
+    {
+        var baseline = Snapshot.Take(options.Snapshot);
+        var readyFileBefore = options.Ready is Readiness.FileExists f ? UnixFile.Stat(f.Path) : null;
+        options.Progress?.Invoke("starting the program again over what it left");
+        using var child = ChildProcess.Start(options.FileName, options.Arguments, options.Environment);
+        string reason = string.Empty;
+        try
+        {
+            if (options.Ready is null)
+            {
+                // No readiness signal: started means still running a moment later.
+                await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                if (child.HasExited)
+                    reason = $"it exited at once with {await child.WaitForExitAsync(options.ExitTimeout).ConfigureAwait(false)}";
+            }
+            else
+            {
+                await WaitReadyAsync(child, options, baseline, readyFileBefore, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (VerificationException e)
+        {
+            // The first line says what happened; the output follows in the report on its own.
+            reason = System.Text.RegularExpressions.Regex.Replace(e.Message.Split('\n')[0], @"\.? ?(Its output|Output of process \d+):$", string.Empty);
+        }
+
+        if (!child.HasExited)
+        {
+            child.Signal(KillSignal.Term);
+            try
+            {
+                await child.WaitForExitAsync(options.ExitTimeout).ConfigureAwait(false);
+            }
+            catch (VerificationException)
+            {
+                child.KillTree();
+                await child.WaitForExitAsync(options.ExitTimeout).ConfigureAwait(false);
+            }
+        }
+
+        return new RestartRun(reason.Length == 0, reason, child.Output);
     }
 
     // A signal the process ignores cannot end it: say so at once rather than time out. A shell starts

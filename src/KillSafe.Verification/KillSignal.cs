@@ -3,7 +3,7 @@ namespace KillSafe.Verification;
 /// <summary>Signals the kill harness sends; values are the Linux signal numbers (signal(7)).</summary>
 public enum KillSignal
 {
-    /// <summary>SIGHUP: the terminal went away. Ends a .NET process without disposing anything (FACTS.md).</summary>
+    /// <summary>SIGHUP: the terminal went away. Ends a .NET process without disposing anything (docs/linux-facts.md).</summary>
     Hup = 1,
 
     /// <summary>SIGINT: Ctrl+C.</summary>

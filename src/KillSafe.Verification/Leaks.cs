@@ -38,6 +38,13 @@ public sealed record DiffOptions
 
     /// <summary>How many snapshots the settling may take at most.</summary>
     public int SettleAttempts { get; init; } = 6;
+
+    /// <summary>
+    /// In an isolated run (<see cref="IsolatedRun.ShowsThroughFromHost"/>): true for a file of a private folder that
+    /// the program did not make or change, because it shows through the private layer from the host's folder.
+    /// Such files are the host's, not the run's, and are left out.
+    /// </summary>
+    public Func<string, bool>? ShowsThroughFromHost { get; init; }
 }
 
 /// <summary>The verdict of a scan or a diff.</summary>
@@ -226,6 +233,9 @@ public static class Leaks
                     fresh.Add(item);
                 continue;
             }
+
+            if (options.ShowsThroughFromHost is { } fromHost && item.Id is FileResource { Path: var seen } && fromHost(seen))
+                continue;
 
             if (options.ReadinessFile is { } ready && item.Id is FileResource { Path: var path } && path == ready)
             {

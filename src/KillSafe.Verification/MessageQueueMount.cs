@@ -2,7 +2,7 @@ namespace KillSafe.Verification;
 
 /// <summary>
 /// POSIX message queues are visible only where the mqueue file system is mounted (mq_overview(7)); it is
-/// not mounted at /dev/mqueue by default on every machine (FACTS.md).
+/// not mounted at /dev/mqueue by default on every machine (docs/linux-facts.md).
 /// </summary>
 public static class MessageQueueMount
 {

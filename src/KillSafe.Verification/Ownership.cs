@@ -52,7 +52,7 @@ internal sealed partial class Ownership
     /// </summary>
     public Owner OfSocketFile(FileEntry file)
     {
-        var bound = _snapshot.UnixSockets.Where(s => s.IsBoundTo(file.Identity)).ToList();
+        var bound = _snapshot.UnixSockets.Where(s => s.IsBoundTo(file.Identity, file.Path)).ToList();
         if (bound.Count > 0)
         {
             foreach (var socket in bound)

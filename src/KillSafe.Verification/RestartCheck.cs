@@ -49,7 +49,7 @@ public static class RestartCheck
 {
     /// <summary>
     /// Binds a stream Unix socket to <paramref name="path"/> and releases it again. A successful bind
-    /// creates the socket file; disposing the socket removes it (FACTS.md), so the check leaves nothing.
+    /// creates the socket file; disposing the socket removes it (docs/linux-facts.md), so the check leaves nothing.
     /// </summary>
     public static RestartResult UnixSocketPath(string path)
     {
@@ -69,7 +69,7 @@ public static class RestartCheck
 
     /// <summary>
     /// Binds a TCP listener to <paramref name="port"/> on <paramref name="address"/> the way a raw listener
-    /// does, with SO_REUSEADDR off, so TIME_WAIT left by the previous run counts against it (FACTS.md:
+    /// does, with SO_REUSEADDR off, so TIME_WAIT left by the previous run counts against it (docs/linux-facts.md:
     /// .NET sets SO_REUSEADDR itself for ProtocolType.Tcp, so the check uses ProtocolType.IP).
     /// </summary>
     public static RestartResult TcpPort(int port, IPAddress? address = null, bool reuseAddress = false)
@@ -110,7 +110,7 @@ public static class RestartCheck
     }
 }
 
-/// <summary>The SysV calls Tmds.LibC does not bind (FACTS.md), declared here once.</summary>
+/// <summary>The SysV calls Tmds.LibC does not bind (docs/linux-facts.md), declared here once.</summary>
 internal static partial class SysV
 {
     [LibraryImport("libc", SetLastError = true)]

@@ -91,6 +91,7 @@ class Region
         shm_open(""/main"", 0x42, 0x180);
         System.Diagnostics.Process.Start(""helper"");
         var scratch = Path.GetTempFileName();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Console.WriteLine(""bye"");
         if (File.Exists(""/tmp/app.lock""))
             return;
         File.WriteAllText(""/tmp/app.lock"", ""1"");

@@ -95,6 +95,71 @@ public sealed class AnalyzeTests : IDisposable
         return (exitCode, dotnet.Output);
     }
 
+    public static TheoryData<string> Samples()
+    {
+        var data = new TheoryData<string>();
+        foreach (var sample in Directory.GetDirectories(Path.Combine(RepositoryRoot(), "samples")).Order(StringComparer.Ordinal))
+            data.Add(Path.GetFileName(sample));
+        return data;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Analyzers.sln")))
+                return directory.FullName;
+        }
+
+        throw new InvalidOperationException("Analyzers.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    // The header comment of each sample says which rules fire on it (eng/demo.sh and README repeat it): the
+    // comment, the rules and the sample must agree.
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Each_sample_reports_exactly_the_rules_its_comment_names(string sample)
+    {
+        var folder = Path.Combine(RepositoryRoot(), "samples", sample);
+        var header = string.Join("\n", File.ReadLines(Path.Combine(folder, "Program.cs")).TakeWhile(l => l.StartsWith("//", StringComparison.Ordinal)));
+        var named = System.Text.RegularExpressions.Regex.Matches(header, @"KS\d{4}").Select(m => m.Value).Distinct().Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(named);
+
+        var reportPath = Path.Combine(_dir, sample + ".json");
+        var (exitCode, output) = Analyze(folder, "--severity", "info", "--format", "json", "--output", reportPath);
+        Assert.True(exitCode == 1, output);
+        using var report = JsonDocument.Parse(File.ReadAllText(reportPath));
+        var reported = report.RootElement.GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("ruleId").GetString()!).Distinct().Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(named, reported);
+    }
+
+    // Folder mode reads what MSBuild would: an unconditioned define only (a Windows-only branch stays out), and a
+    // project that references a test framework is a test project, which the whole-program rules leave alone.
+    [Fact]
+    public void Folder_mode_ignores_conditioned_defines_and_knows_test_projects()
+    {
+        const string daemon = """
+            using System;
+            using System.IO;
+
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete("/tmp/daemon.pid");
+            #if WINDOWS
+            ServiceHost.Run();
+            #endif
+            Console.ReadLine();
+            """;
+        Write("daemon/daemon.csproj", Project.Replace("TFM", "net10.0", StringComparison.Ordinal).Replace("</PropertyGroup>", "</PropertyGroup><PropertyGroup Condition=\"'$(OS)' == 'Windows_NT'\"><DefineConstants>WINDOWS</DefineConstants></PropertyGroup>", StringComparison.Ordinal));
+        Write("daemon/Program.cs", daemon);
+        Write("tests/tests.csproj", Project.Replace("TFM", "net10.0", StringComparison.Ordinal).Replace("</Project>", "<ItemGroup><PackageReference Include=\"TUnit\" /></ItemGroup></Project>", StringComparison.Ordinal));
+        Write("tests/Program.cs", daemon.Replace("daemon.pid", "tests.pid", StringComparison.Ordinal));
+        var reportPath = Path.Combine(_dir, "report.json");
+        var (exitCode, output) = Analyze(_dir, "--rules", "KS4004", "--format", "json", "--output", reportPath);
+        Assert.True(exitCode == 1, output);
+        using var report = JsonDocument.Parse(File.ReadAllText(reportPath));
+        var finding = Assert.Single(report.RootElement.GetProperty("findings").EnumerateArray());
+        Assert.EndsWith("daemon/Program.cs", finding.GetProperty("path").GetString());
+    }
+
     [Fact]
     public void A_folder_is_compiled_ad_hoc_and_its_SARIF_names_the_rule_and_the_line()
     {

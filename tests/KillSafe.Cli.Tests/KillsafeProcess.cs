@@ -13,10 +13,13 @@ internal static class KillsafeProcess
     /// Runs <c>killsafe ARGS</c> (through <paramref name="prefix"/>, such as setpriv or unshare, when given). No
     /// runtime diagnostics files; verify's records go to <paramref name="stateDirectory"/>, not the user's own.
     /// </summary>
-    public static (int ExitCode, string Output) Run(string stateDirectory, IEnumerable<string> args, string[]? prefix = null, string? workingDirectory = null, int timeoutSeconds = 180)
+    public static (int ExitCode, string Output) Run(string stateDirectory, IEnumerable<string> args, string[]? prefix = null, string? workingDirectory = null, int timeoutSeconds = 180, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var command = (prefix ?? Array.Empty<string>()).Concat(new[] { Dotnet, Dll }).Concat(args).ToList();
-        using var cli = ChildProcess.Start(command[0], command.Skip(1), new Dictionary<string, string?> { ["DOTNET_EnableDiagnostics"] = "0", ["KILLSAFE_STATE_DIR"] = stateDirectory }, workingDirectory);
+        var variables = new Dictionary<string, string?> { ["DOTNET_EnableDiagnostics"] = "0", ["KILLSAFE_STATE_DIR"] = stateDirectory };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+            variables[name] = value;
+        using var cli = ChildProcess.Start(command[0], command.Skip(1), variables, workingDirectory);
         var exitCode = cli.WaitForExitAsync(TimeSpan.FromSeconds(timeoutSeconds)).GetAwaiter().GetResult();
         return (exitCode, cli.Output);
     }

@@ -120,7 +120,7 @@ public sealed class RealProgramTests : IDisposable
 
         // The same program killed under verify: its socket file stays, is proven stale, and sweep removes it.
         var killed = Path.Combine(_dir, "killed.sock");
-        var (verifyExit, report) = Killsafe(new[] { "verify", "--ready-file", killed, "--dir", _dir, "--no-restart", "--", redis }.Concat(Arguments(killed)).ToArray());
+        var (verifyExit, report) = Killsafe(new[] { "verify", "--host", "--ready-file", killed, "--dir", _dir, "--no-restart", "--", redis }.Concat(Arguments(killed)).ToArray());
         Assert.Equal(0, verifyExit); // the ready file is the socket itself: listed apart, not counted
         Assert.Contains("readiness file left behind", report);
         Assert.Equal(UnixFileKind.Socket, UnixFile.KindOf(killed));
@@ -135,7 +135,7 @@ public sealed class RealProgramTests : IDisposable
     {
         var socat = Require("/usr/bin/socat", "socat");
         var path = Path.Combine(_dir, "socat.sock");
-        var (verifyExit, report) = Killsafe("verify", "--ready-file", path, "--dir", _dir, "--", socat, $"UNIX-LISTEN:{path},fork", "EXEC:/bin/cat");
+        var (verifyExit, report) = Killsafe("verify", "--host", "--ready-file", path, "--dir", _dir, "--", socat, $"UNIX-LISTEN:{path},fork", "EXEC:/bin/cat");
         Assert.Equal(1, verifyExit);
         Assert.Contains("readiness file left behind", report);
         Assert.Contains($"restart check: bind {path}: address already in use (EADDRINUSE)", report);
@@ -154,5 +154,47 @@ public sealed class RealProgramTests : IDisposable
         Assert.Contains($"removed      socket-file  {path}", applied);
         Assert.Equal(UnixFileKind.Socket, UnixFile.KindOf(live));
         Assert.DoesNotContain("removed      socket-file  " + live, applied);
+    }
+
+    // Isolated (the default), verify starts each program again over what its SIGKILL left: PostgreSQL, redis
+    // and netcat remove or ignore their own stale files and start; socat refuses an existing socket file. The
+    // host keeps nothing of either run.
+    [Fact]
+    public async Task The_real_restart_check_agrees_with_what_each_real_program_does_over_its_own_stale_files()
+    {
+        var redis = Require("/usr/bin/redis-server", "redis-server");
+        var socat = Require("/usr/bin/socat", "socat");
+        var netcat = Require("/usr/bin/nc.openbsd", "netcat-openbsd");
+        var pgBin = Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).OrderBy(d => d, StringComparer.Ordinal).LastOrDefault();
+        var postgres = Require(pgBin is null ? "/usr/lib/postgresql/VERSION/bin/postgres" : Path.Combine(pgBin, "postgres"), "postgresql");
+
+        var data = Path.Combine(_dir, "pg");
+        var pgSocket = Path.Combine(_dir, "pg-sock");
+        Directory.CreateDirectory(pgSocket);
+        using (var chown = ChildProcess.Start("chown", new[] { "-R", "postgres", _dir }))
+            Assert.Equal(0, await chown.WaitForExitAsync(Timeout));
+        string[] AsPostgres(params string[] command) => new[] { "/usr/bin/setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--" }.Concat(command).ToArray();
+        var initdb = AsPostgres(Path.Combine(pgBin!, "initdb"), "-D", data, "-A", "trust", "-U", "postgres");
+        using (var init = ChildProcess.Start(initdb[0], initdb.Skip(1)))
+            Assert.True(await init.WaitForExitAsync(TimeSpan.FromSeconds(120)) == 0, init.Output);
+
+        var cases = new (string Name, string Ready, string[] Command, bool Starts)[]
+        {
+            ("postgresql", Path.Combine(pgSocket, ".s.PGSQL.5452"), AsPostgres(postgres, "-D", data, "-p", "5452", "-k", pgSocket, "-c", "listen_addresses="), true),
+            ("redis", Path.Combine(_dir, "redis.sock"), new[] { redis, "--port", "0", "--unixsocket", Path.Combine(_dir, "redis.sock"), "--save", "", "--appendonly", "no", "--dir", _dir }, true),
+            ("netcat", Path.Combine(_dir, "nc.sock"), new[] { netcat, "-lkU", Path.Combine(_dir, "nc.sock") }, true),
+            ("socat", Path.Combine(_dir, "socat.sock"), new[] { socat, $"UNIX-LISTEN:{Path.Combine(_dir, "socat.sock")},fork", "EXEC:/bin/cat" }, false),
+        };
+        foreach (var (name, ready, command, starts) in cases)
+        {
+            var (_, output) = await Task.Run(() => Killsafe(new[] { "verify", "--json", "--timeout", "60", "--ready-file", ready, "--dir", _dir, "--" }.Concat(command).ToArray()));
+            using var report = JsonDocument.Parse(output[output.IndexOf("{\n", StringComparison.Ordinal)..(output.LastIndexOf('}') + 1)]);
+            Assert.True(report.RootElement.GetProperty("isolated").GetBoolean(), $"{name}: {output}");
+            var again = report.RootElement.GetProperty("startedAgain");
+            Assert.True(again.GetProperty("started").GetBoolean() == starts, $"{name} should {(starts ? string.Empty : "not ")}start again over its leftovers: {output}");
+            Assert.Equal(UnixFileKind.Missing, UnixFile.KindOf(ready)); // the host never had the socket file
+        }
+
+        Assert.False(File.Exists(Path.Combine(data, "postmaster.pid")), "PostgreSQL's lock file reached the host");
     }
 }

@@ -118,7 +118,7 @@ public static class InMemoryProgram
         return dll;
     }
 
-    /// <summary>The environment for children: no diagnostics IPC, so the runtime leaves no files of its own (FACTS.md).</summary>
+    /// <summary>The environment for children: no diagnostics IPC, so the runtime leaves no files of its own (docs/linux-facts.md).</summary>
     public static IReadOnlyDictionary<string, string?> ChildEnvironment { get; } = new Dictionary<string, string?> { ["DOTNET_EnableDiagnostics"] = "0" };
 }
 

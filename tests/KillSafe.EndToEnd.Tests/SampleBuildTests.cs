@@ -57,6 +57,9 @@ public sealed class SampleBuildTests : IDisposable
         var (exitCode, output) = Build();
         Assert.True(exitCode == 0, output);
         Assert.Contains(output.Split('\n'), l => l.Contains(Location, StringComparison.Ordinal) && l.Contains("warning KS2001", StringComparison.Ordinal));
+        // The package makes the target framework visible to analyzers (KS4004 depends on it).
+        var config = Directory.GetFiles(Path.Combine(_project, "obj"), "*.GeneratedMSBuildEditorConfig.editorconfig", SearchOption.AllDirectories).Single();
+        Assert.Contains("build_property.TargetFramework = net" + Environment.Version.Major + ".0", File.ReadAllText(config), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -82,6 +85,18 @@ public sealed class SampleBuildTests : IDisposable
         var (exitCode, output) = Build("-p:KillSafeAnalysisMode=strict");
         Assert.NotEqual(0, exitCode);
         Assert.Contains(output.Split('\n'), l => l.Contains(Location, StringComparison.Ordinal) && l.Contains("error KS2001", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_preset_name_is_read_in_any_case_and_an_unknown_one_fails_the_build()
+    {
+        var (strict, strictOutput) = Build("-p:KillSafeAnalysisMode=Strict");
+        Assert.NotEqual(0, strict);
+        Assert.Contains(strictOutput.Split('\n'), l => l.Contains(Location, StringComparison.Ordinal) && l.Contains("error KS2001", StringComparison.Ordinal));
+
+        var (unknown, unknownOutput) = Build("-p:KillSafeAnalysisMode=strcit");
+        Assert.NotEqual(0, unknown);
+        Assert.Contains("error KS0001: KillSafeAnalysisMode 'strcit' is not a KillSafe preset", unknownOutput, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -122,19 +137,23 @@ public sealed class SampleBuildTests : IDisposable
         Assert.True(format == 0, formatOutput);
         Assert.Contains("StaleUnixSocket.DeleteIfStale(path);", File.ReadAllText(Path.Combine(_project, "Program.cs")));
 
-        var (exitCode, output) = Build("-warnaserror");
+        // KS4001 (the same socket's file, left on SIGTERM) has a fix of its own, applied in the test below.
+        var (exitCode, output) = Build("-warnaserror", "-p:NoWarn=KS4001");
         Assert.True(exitCode == 0, output);
         Assert.DoesNotContain("KS2001", output, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Build_is_clean_after_the_code_fix()
+    public async Task Build_is_clean_after_the_code_fixes()
     {
         var program = Path.Combine(_project, "Program.cs");
         var fixedSource = await AnalyzerRun.FixAllAsync(File.ReadAllText(program), new StaleUnixSocketFileAnalyzer(), new StaleUnixSocketFileCodeFix());
+        fixedSource = await AnalyzerRun.FixAllAsync(fixedSource, new SignalPathMissesCleanupAnalyzer(), new SignalCleanupCodeFix());
+        Assert.Contains("listener.Dispose();", fixedSource);
         File.WriteAllText(program, fixedSource);
         var (exitCode, output) = Build("-warnaserror");
         Assert.True(exitCode == 0, output);
         Assert.DoesNotContain("KS2001", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("KS4001", output, StringComparison.Ordinal);
     }
 }

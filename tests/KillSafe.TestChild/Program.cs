@@ -12,6 +12,9 @@
 //   hup-survivor NAME     a file /dev/shm/NAME held open, and a SIGHUP handler that keeps running (a reload)
 //   pipe-server NAME      a NamedPipeServerStream NAME waiting for a client (a socket $TMPDIR/CoreFxPipe_NAME)
 //   orphan                a child process (sleep 300) that outlives this one; prints its pid
+//   leak-all TOKEN PATH PORT  all at once: a SysV segment with a key made from TOKEN, a POSIX semaphore /TOKEN, a
+//                         Unix socket bound to PATH, a TCP listener on 127.0.0.1:PORT, and a child that outlives
+//                         this one and carries TOKEN in its command line; prints the key
 //   wait                  prints READY and waits
 //   exit                  prints READY and returns 0
 // This program leaks kernel objects on purpose: it is what the verification tests detect and sweep.
@@ -39,7 +42,7 @@ switch (mode)
         using (var connection = listener.Accept())
         {
             // Read the whole request (5 bytes), then close first with a clean FIN: this side enters TIME_WAIT.
-            // Unread data at close would send RST instead, and leave no TIME_WAIT (FACTS.md).
+            // Unread data at close would send RST instead, and leave no TIME_WAIT (docs/linux-facts.md).
             var buffer = new byte[5];
             int read = 0;
             while (read < buffer.Length)
@@ -113,6 +116,22 @@ switch (mode)
         Console.WriteLine($"CHILD {sleeper.Id}");
         Console.WriteLine("READY");
         break;
+    case "leak-all":
+        int key = LeakKey(args[1]);
+        Console.WriteLine($"KEY {key} ID {Native.shmget(key, 4096, 0x200 | 0x180)}");
+        Console.WriteLine($"SEM {Native.sem_open("/" + args[1], 0x40 /* O_CREAT */, 0x180, 1)}");
+        var leakSocket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        leakSocket.Bind(new UnixDomainSocketEndPoint(args[2]));
+        leakSocket.Listen(4);
+        var leakListener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        leakListener.Bind(new IPEndPoint(IPAddress.Loopback, int.Parse(args[3])));
+        leakListener.Listen(4);
+        keep.Add(leakSocket);
+        keep.Add(leakListener);
+        var outliving = Process.Start(new ProcessStartInfo("sh", new[] { "-c", "sleep 300; : " + args[1] }) { UseShellExecute = false })!;
+        Console.WriteLine($"CHILD {outliving.Id}");
+        Console.WriteLine("READY");
+        break;
     case "wait":
         Console.WriteLine("READY");
         break;
@@ -125,6 +144,9 @@ Thread.Sleep(Timeout.Infinite);
 GC.KeepAlive(keep);
 return 0;
 
+// A SysV key from a token: the tests look for it on the host afterwards (it must not be there).
+static int LeakKey(string token) => 0x4b530000 | (token.Aggregate(17, (h, c) => h * 31 + c) & 0xffff);
+
 internal static partial class Native
 {
     [LibraryImport("libc", SetLastError = true)]
@@ -132,6 +154,9 @@ internal static partial class Native
 
     [LibraryImport("libc", SetLastError = true)]
     internal static partial int semget(int key, int count, int flags);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial IntPtr sem_open(string name, int flags, uint mode, uint value);
 
     [LibraryImport("librt.so.1", EntryPoint = "mq_open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial int mq_open(string name, int flags, uint mode, IntPtr attributes);

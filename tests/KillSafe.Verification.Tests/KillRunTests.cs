@@ -134,7 +134,7 @@ public sealed class KillRunTests : KernelTest
         Assert.True(RestartCheck.TcpPort(port, IPAddress.Loopback, reuseAddress: true).Succeeded, "SO_REUSEADDR binds during TIME_WAIT");
     }
 
-    // The client sends its request and reads until the server closes: the server closes first (FACTS.md).
+    // The client sends its request and reads until the server closes: the server closes first (docs/linux-facts.md).
     private static bool ServeOnce(int port)
     {
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

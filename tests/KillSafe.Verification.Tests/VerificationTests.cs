@@ -69,7 +69,7 @@ public sealed class VerificationTests : IDisposable
             Assert.Equal(FileAttributes.Normal, File.GetAttributes(socketPath)); // why System.IO cannot tell
         }
 
-        Assert.Equal(UnixFileKind.Missing, UnixFile.KindOf(socketPath)); // Dispose removed it (FACTS.md)
+        Assert.Equal(UnixFileKind.Missing, UnixFile.KindOf(socketPath)); // Dispose removed it (docs/linux-facts.md)
         Assert.Equal(UnixFileKind.Regular, UnixFile.KindOf(regular));
         Assert.Equal(UnixFileKind.Symlink, UnixFile.KindOf(link));
         Assert.Equal(UnixFileKind.Directory, UnixFile.KindOf(_dir));

@@ -109,6 +109,10 @@ internal static class FolderLoader
         }
 
         properties.Append("build_property.OutputType = ").Append(outputKind == OutputKind.ConsoleApplication ? "Exe" : "Library").Append('\n');
+        if (project?.IsTestProject == true)
+            properties.Append("build_property.IsTestProject = true\n");
+        if (project?.WindowsOnly == true)
+            properties.Append("build_property.TargetPlatformIdentifier = windows\n");
         configs.Add(DocumentInfo.Create(DocumentId.CreateNewId(id), "killsafe-folder.globalconfig", loader: TextLoader.From(TextAndVersion.Create(SourceText.From(properties.ToString(), Encoding.UTF8), VersionStamp.Create())), filePath: Path.Combine(folder, "obj", "killsafe-folder.globalconfig")));
 
         return ProjectInfo.Create(id, VersionStamp.Create(), name, name, LanguageNames.CSharp, filePath: path, compilationOptions: compilation, parseOptions: parse,

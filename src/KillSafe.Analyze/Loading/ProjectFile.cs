@@ -6,7 +6,9 @@ namespace KillSafe.Analyze.Loading;
 /// What folder mode reads from a project file without MSBuild: the properties that change how its code
 /// compiles and which rules apply (output type, target frameworks, implicit usings, defines), its package and
 /// project references. Properties set in Directory.Build.props files above it count as defaults. Conditions
-/// are not evaluated: the first value found wins, and the output says the compilation is approximate.
+/// are not evaluated: an unconditioned value wins over conditioned ones (a property set only for Windows
+/// builds does not describe this one), defines come from unconditioned elements only, and the output says
+/// the compilation is approximate.
 /// </summary>
 internal sealed record ProjectFile(
     string Path,
@@ -17,8 +19,13 @@ internal sealed record ProjectFile(
     string? Nullable,
     IReadOnlyList<string> DefineConstants,
     IReadOnlyList<string> PackageReferences,
-    IReadOnlyList<string> ProjectReferences)
+    IReadOnlyList<string> ProjectReferences,
+    bool IsTestProject = false,
+    bool WindowsOnly = false)
 {
+    /// <summary>Packages that make a project a test project (the SDK's IsTestProject, or a test framework).</summary>
+    private static readonly string[] TestPackages = { "Microsoft.NET.Test.Sdk", "xunit", "xunit.v3", "xunit.core", "NUnit", "MSTest", "MSTest.TestFramework", "TUnit", "TUnit.Core" };
+
     public string Directory => System.IO.Path.GetDirectoryName(Path)!;
 
     public string Name => System.IO.Path.GetFileNameWithoutExtension(Path);
@@ -53,7 +60,16 @@ internal sealed record ProjectFile(
         }
 
         var inherited = InheritedProperties(System.IO.Path.GetDirectoryName(path)!);
-        string? Property(string name) => document?.Descendants().FirstOrDefault(e => e.Name.LocalName == name)?.Value.Trim() is { Length: > 0 } value ? value : inherited.GetValueOrDefault(name);
+        static bool Conditioned(XElement e) => e.Attribute("Condition") is not null || e.Parent?.Attribute("Condition") is not null;
+        string? Property(string name)
+        {
+            var elements = document?.Descendants().Where(e => e.Name.LocalName == name).ToList() ?? new List<XElement>();
+            var chosen = elements.FirstOrDefault(e => !Conditioned(e)) ?? elements.FirstOrDefault();
+            return chosen?.Value.Trim() is { Length: > 0 } value ? value : inherited.GetValueOrDefault(name);
+        }
+
+        string? Unconditioned(string name) =>
+            document?.Descendants().FirstOrDefault(e => e.Name.LocalName == name && !Conditioned(e))?.Value.Trim() is { Length: > 0 } value ? value : inherited.GetValueOrDefault(name);
         var frameworks = (Property("TargetFrameworks") ?? Property("TargetFramework") ?? string.Empty)
             .Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(t => !t.Contains("$(", StringComparison.Ordinal))
@@ -66,10 +82,18 @@ internal sealed record ProjectFile(
             frameworks,
             Property("ImplicitUsings") is { } implicitUsings && (implicitUsings.Equals("enable", StringComparison.OrdinalIgnoreCase) || implicitUsings.Equals("true", StringComparison.OrdinalIgnoreCase)),
             Property("Nullable"),
-            (Property("DefineConstants") ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(d => !d.Contains("$(", StringComparison.Ordinal)).ToList(),
+            (Unconditioned("DefineConstants") ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(d => !d.Contains("$(", StringComparison.Ordinal)).ToList(),
             items.Where(e => e.Name.LocalName == "PackageReference").Select(e => e.Attribute("Include")?.Value).OfType<string>().ToList(),
             items.Where(e => e.Name.LocalName == "ProjectReference").Select(e => e.Attribute("Include")?.Value).OfType<string>()
-                .Select(r => System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!, r.Replace('\\', '/')))).ToList());
+                .Select(r => System.IO.Path.GetFullPath(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!, r.Replace('\\', '/')))).ToList())
+        {
+            IsTestProject = string.Equals(Property("IsTestProject"), "true", StringComparison.OrdinalIgnoreCase)
+                || items.Any(e => e.Name.LocalName == "PackageReference" && TestPackages.Contains(e.Attribute("Include")?.Value, StringComparer.OrdinalIgnoreCase)),
+            // A program for Windows only: <SupportedOSPlatform>windows</SupportedOSPlatform>, or runtime identifiers all win-*.
+            WindowsOnly = Property("SupportedOSPlatform")?.StartsWith("windows", StringComparison.OrdinalIgnoreCase) == true
+                || (Property("RuntimeIdentifiers") ?? Property("RuntimeIdentifier"))?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) is { Length: > 0 } rids
+                    && rids.All(r => r.StartsWith("win", StringComparison.OrdinalIgnoreCase)),
+        };
     }
 
     // Directory.Build.props files from the project's folder upwards, nearest first (MSBuild imports only the

@@ -56,12 +56,15 @@ namespace KillSafe.Analyzers.Catalog
         public static readonly ImmutableArray<ApiEntry> Entries = ImmutableArray.CreateRange(new[]
         {
             // --- Unix socket files (KS2001, KS2002) -------------------------------------------
-            // Binding a path creates the socket file; only unlink(2) removes it (FACTS.md).
+            // Binding a path creates the socket file; only unlink(2) removes it (docs/linux-facts.md).
             new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.IdentityCarrier, ApiShape.Managed, ".ctor", "System.Net.Sockets.UnixDomainSocketEndPoint", 0, parameterCount: 1),
             new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Create, ApiShape.Managed, "Bind", "System.Net.Sockets.Socket", 0, parameterCount: 1),
             // Kestrel 10.0.12 does not remove a stale file before binding (measured; docs/rules/KS2001.md).
             new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Create, ApiShape.Managed, "ListenUnixSocket", "Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions", 0),
             new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Create, ApiShape.Native, "bind", null, 1, parameterCount: 3),
+            // The runtime deletes the file a managed socket bound when the socket is disposed (docs/linux-facts.md).
+            new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.RemoveByClose, ApiShape.Managed, "Dispose", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity),
+            new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.RemoveByClose, ApiShape.Managed, "Close", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity),
             // Removals: FileRemovals below.
 
             // --- SysV IPC (KS1001): the id that *get returns names the object; only *ctl(IPC_RMID) removes it.
@@ -184,7 +187,7 @@ namespace KillSafe.Analyzers.Catalog
         }
 
         /// <summary>
-        /// What removes a file by its path, for every kind that is one (FACTS.md: only unlink(2) removes a socket file
+        /// What removes a file by its path, for every kind that is one (docs/linux-facts.md: only unlink(2) removes a socket file
         /// or a /dev/shm object): File.Delete, FileInfo.Delete (the FileInfo carries the path), and unlink.
         /// Helpers in source that delete their parameter count as removals too (ActionFinder).
         /// </summary>
@@ -234,7 +237,8 @@ namespace KillSafe.Analyzers.Catalog
             [ResourceKind.PosixSharedMemory] = ImmutableArray.Create("shm_open", "/dev/shm"),
             [ResourceKind.PosixMessageQueue] = ImmutableArray.Create("mq_open"),
             [ResourceKind.WindowsOnlyNamedObject] = ImmutableArray.Create("Semaphore", "EventWaitHandle", "MemoryMappedFile"),
-            [ResourceKind.ProcessSignal] = ImmutableArray.Create("PosixSignal", "signal", "sigaction", "sigset"),
+            // ProcessExit and Unloading: exit handlers, which KS4004 weighs against the program's signal handling.
+            [ResourceKind.ProcessSignal] = ImmutableArray.Create("PosixSignal", "signal", "sigaction", "sigset", "ProcessExit", "Unloading"),
             [ResourceKind.LockFile] = ImmutableArray.Create("File.Exists", "CreateNew"),
             [ResourceKind.TemporaryFile] = ImmutableArray.Create("GetTempFileName", "GetTempPath"),
             [ResourceKind.ChildProcess] = ImmutableArray.Create("Process.Start", "ProcessStartInfo", "new Process"),

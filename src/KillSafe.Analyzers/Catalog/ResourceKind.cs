@@ -2,7 +2,7 @@ namespace KillSafe.Analyzers.Catalog
 {
     /// <summary>
     /// Kinds of operating-system resources that outlive the process that made them
-    /// (FACTS.md: the kernel does not remove them when the process dies, whatever the signal).
+    /// (docs/linux-facts.md: the kernel does not remove them when the process dies, whatever the signal).
     /// </summary>
     internal enum ResourceKind
     {
@@ -29,16 +29,19 @@ namespace KillSafe.Analyzers.Catalog
 
         /// <summary>
         /// A named Windows synchronisation or mapping object (named Semaphore, EventWaitHandle, MemoryMappedFile):
-        /// .NET throws PlatformNotSupportedException for these on Linux and macOS (FACTS.md). A named Mutex works.
+        /// .NET throws PlatformNotSupportedException for these on Linux and macOS (docs/linux-facts.md). A named Mutex works.
         /// </summary>
         WindowsOnlyNamedObject,
 
-        /// <summary>A handler for a process signal (PosixSignalRegistration, signal(2), sigaction(2)).</summary>
+        /// <summary>
+        /// A handler for a process signal (PosixSignalRegistration, signal(2), sigaction(2)); its words also gate
+        /// the exit handlers (AppDomain.ProcessExit, AssemblyLoadContext.Unloading) that KS4004 weighs against them.
+        /// </summary>
         ProcessSignal,
 
         /// <summary>
         /// A TCP socket bound to a local address and port for listening. Not kernel-persistent, but its port
-        /// is held after a crash for the TIME_WAIT period (60 s) unless SO_REUSEADDR is set (FACTS.md).
+        /// is held after a crash for the TIME_WAIT period (60 s) unless SO_REUSEADDR is set (docs/linux-facts.md).
         /// </summary>
         ListeningSocket,
 
@@ -69,6 +72,12 @@ namespace KillSafe.Analyzers.Catalog
         /// every file whose path is built from that directory. The flags argument must be the constant true.
         /// </summary>
         RemoveTree,
+
+        /// <summary>
+        /// Closes a managed handle that removes its resource as it closes: <c>Socket.Dispose</c> and <c>Close</c>
+        /// delete the socket file the socket bound (docs/linux-facts.md). The identity is the handle (the receiver).
+        /// </summary>
+        RemoveByClose,
 
         /// <summary>Opens the handle the other calls act on (<c>socket(2)</c>, <c>new Socket(...)</c>).</summary>
         Open,

@@ -3,7 +3,10 @@ using System.Collections.Immutable;
 
 namespace KillSafe.Analyzers.Catalog
 {
-    /// <summary>The catchable signals that end a process by default, as a set.</summary>
+    /// <summary>
+    /// The catchable signals that end a process by default, as a set, and <see cref="Exit"/>: the normal exit
+    /// (return from Main, <c>Environment.Exit</c>), where <c>ProcessExit</c> handlers run.
+    /// </summary>
     [Flags]
     internal enum Signals
     {
@@ -12,6 +15,9 @@ namespace KillSafe.Analyzers.Catalog
         Int = 2,
         Quit = 4,
         Term = 8,
+
+        /// <summary>Not a signal: the process ends normally. A handler that calls <c>Environment.Exit</c> leads to it.</summary>
+        Exit = 16,
     }
 
     /// <summary>How a termination hook hands over the code it runs.</summary>
@@ -67,8 +73,10 @@ namespace KillSafe.Analyzers.Catalog
             new TerminationHook(HookShape.SignalRegistration, "System.Runtime.InteropServices.PosixSignalRegistration", "Create", Signals.None),
             // CancelKeyPress: SIGINT (ControlC) and SIGQUIT (ControlBreak), not SIGTERM or SIGHUP.
             new TerminationHook(HookShape.Event, "System.Console", "CancelKeyPress", Signals.Int | Signals.Quit),
-            // ProcessExit runs only on a normal exit in .NET 10 (dotnet/runtime PR 115494): no signal.
-            new TerminationHook(HookShape.Event, "System.AppDomain", "ProcessExit", Signals.None),
+            // ProcessExit and the default context's Unloading run only on a normal exit in .NET 10 (dotnet/runtime
+            // PR 115494; docs/linux-facts.md): on no signal.
+            new TerminationHook(HookShape.Event, "System.AppDomain", "ProcessExit", Signals.Exit),
+            new TerminationHook(HookShape.Event, "System.Runtime.Loader.AssemblyLoadContext", "Unloading", Signals.Exit),
             new TerminationHook(HookShape.TokenCallback, "Microsoft.Extensions.Hosting.IHostApplicationLifetime", "ApplicationStopping", HostShutdown),
             new TerminationHook(HookShape.TokenCallback, "Microsoft.Extensions.Hosting.IHostApplicationLifetime", "ApplicationStopped", HostShutdown),
             new TerminationHook(HookShape.CodeAfterCall, "Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions", "Run", HostShutdown),
@@ -87,6 +95,23 @@ namespace KillSafe.Analyzers.Catalog
             "Sleep", "WaitOne", "WaitAll", "WaitAny", "Wait", "Join", "ReadLine", "ReadKey", "Read", "Run", "RunAsync",
             "WaitForShutdown", "WaitForShutdownAsync", "WaitForExit", "Accept", "AcceptAsync", "AcceptSocket", "AcceptTcpClient",
             "Receive", "ReceiveAsync", "ReceiveFrom", "Delay", "GetResult", "Listen");
+
+        /// <summary>
+        /// Calls that start the Generic Host (or the older ASP.NET Core WebHost) without waiting for its shutdown:
+        /// its lifetime registers SIGTERM, SIGINT and SIGQUIT when it starts, stops the host on them and lets
+        /// Main return, so the normal exit (and ProcessExit) follows. Methods of these types with these names.
+        /// </summary>
+        public static readonly ImmutableArray<(string Type, string Member)> HostStarts = ImmutableArray.Create(
+            ("Microsoft.Extensions.Hosting.IHost", "StartAsync"),
+            ("Microsoft.Extensions.Hosting.HostingAbstractionsHostExtensions", "Start"),
+            ("Microsoft.Extensions.Hosting.HostingHostBuilderExtensions", "RunConsoleAsync"),
+            ("Microsoft.AspNetCore.Builder.WebApplication", "StartAsync"),
+            ("Microsoft.AspNetCore.Builder.WebApplication", "Start"),
+            ("Microsoft.AspNetCore.Hosting.IWebHost", "Start"),
+            ("Microsoft.AspNetCore.Hosting.IWebHost", "StartAsync"),
+            ("Microsoft.AspNetCore.Hosting.WebHostExtensions", "Run"),
+            ("Microsoft.AspNetCore.Hosting.WebHostExtensions", "RunAsync"),
+            ("Microsoft.AspNetCore.Hosting.WebHostExtensions", "Start"));
 
         /// <summary>
         /// Waits that can last forever when called without a timeout or with <c>Timeout.Infinite</c> (-1): a

@@ -8,7 +8,7 @@ namespace KillSafe.Analyzers.Flow
     /// <summary>
     /// The code of a type that only its finalizer runs: the finalizer itself and private methods whose every
     /// call in the type comes from such code (<c>~Segment() =&gt; Release();</c>). .NET does not run finalizers
-    /// when the process exits (FACTS.md; docs/signals.md), so cleanup there never runs at exit.
+    /// when the process exits (docs/linux-facts.md; docs/signals.md), so cleanup there never runs at exit.
     /// </summary>
     internal static class FinalizerReach
     {

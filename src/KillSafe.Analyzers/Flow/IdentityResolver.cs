@@ -287,6 +287,18 @@ namespace KillSafe.Analyzers.Flow
             _ => false,
         };
 
+        /// <summary>The operation tree of <paramref name="method"/>'s body in source (any file of the compilation), or null (metadata, extern, partial definition).</summary>
+        public IOperation? BodyOf(IMethodSymbol method)
+        {
+            foreach (var reference in method.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax(_cancellationToken) is SyntaxNode node && node is BaseMethodDeclarationSyntax or LocalFunctionStatementSyntax && OperationOf(node) is { } body)
+                    return body;
+            }
+
+            return null;
+        }
+
         /// <summary>The operation trees of every member body and initializer of <paramref name="type"/>, in every file of the compilation.</summary>
         public ImmutableArray<IOperation> TypeBodies(INamedTypeSymbol type)
         {

@@ -8,7 +8,7 @@ namespace KillSafe.Analyzers.Flow
 {
     /// <summary>
     /// What KS1001-KS1004 share: a kernel-persistent IPC object is created and nothing that can run after the
-    /// creation removes it (the same id, name or path flowing to the removal; FACTS.md: only IPC_RMID or
+    /// creation removes it (the same id, name or path flowing to the removal; docs/linux-facts.md: only IPC_RMID or
     /// *_unlink removes these objects, whatever signal ends the process).
     /// </summary>
     internal static class KernelObjectRule

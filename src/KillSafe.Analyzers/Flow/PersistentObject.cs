@@ -8,7 +8,7 @@ namespace KillSafe.Analyzers.Flow
 {
     /// <summary>
     /// A creation of any kernel-persistent object the catalog knows and that only an explicit removal cleans up
-    /// (FACTS.md: the kernel removes none of them when the process dies): SysV and POSIX IPC objects
+    /// (docs/linux-facts.md: the kernel removes none of them when the process dies): SysV and POSIX IPC objects
     /// (<see cref="KernelObjectCreation"/>) and socket files bound with raw <c>bind(2)</c>
     /// (<see cref="UnixSocketBinding"/>; managed <c>Socket.Dispose</c> removes its own file). The lifetime
     /// rules KS4001 and KS4002 ask about all of them at once, through this one view.
@@ -23,8 +23,9 @@ namespace KillSafe.Analyzers.Flow
             ResourceKind.UnixSocketFile,
         };
 
-        private PersistentObject(IOperation operation, ResourceKind kind, IReadOnlyList<ResourceIdentity> identities, string api, string display)
+        private PersistentObject(IOperation operation, ResourceKind kind, IReadOnlyList<ResourceIdentity> identities, string api, string display, IOperation? managedSocket = null)
         {
+            ManagedSocket = managedSocket;
             Operation = operation;
             Kind = kind;
             Identities = identities;
@@ -33,6 +34,12 @@ namespace KillSafe.Analyzers.Flow
         }
 
         public IOperation Operation { get; }
+
+        /// <summary>
+        /// The socket of a managed <c>Socket.Bind</c> to a path (only with <c>includeManagedSockets</c>): its
+        /// <c>Dispose</c> removes the file (docs/linux-facts.md), so disposing it is a removal too.
+        /// </summary>
+        public IOperation? ManagedSocket { get; }
 
         public ResourceKind Kind { get; }
 
@@ -58,12 +65,16 @@ namespace KillSafe.Analyzers.Flow
         };
 
         /// <summary>The persistent object <paramref name="operation"/> creates, or null (not a creation, or an identity that cannot be followed).</summary>
-        public static PersistentObject? TryCreate(IOperation operation, IdentityResolver resolver)
+        /// <param name="includeManagedSockets">
+        /// Also the socket files of managed <c>Socket.Bind</c>, identified by path and by socket: their removal
+        /// includes <c>Dispose</c> of the socket, which a signal skips as surely as any other cleanup (KS4001).
+        /// </param>
+        public static PersistentObject? TryCreate(IOperation operation, IdentityResolver resolver, bool includeManagedSockets = false)
         {
             if (operation is IInvocationOperation call && resolver.Catalog.Match(call.TargetMethod) is { Kind: ResourceKind.UnixSocketFile, Role: ApiRole.Create } socketRow)
             {
                 if (socketRow.Shape != ApiShape.Native)
-                    return null; // Socket.Dispose removes the file it bound (FACTS.md)
+                    return includeManagedSockets ? ManagedBinding(call, resolver) : null;
                 var binding = UnixSocketBinding.TryCreate(call, resolver);
                 return binding is null || binding.Path.IsUnknown
                     ? null
@@ -76,13 +87,52 @@ namespace KillSafe.Analyzers.Flow
             return new PersistentObject(operation, created.Kind, created.Identities, KernelObjectRule.ApiName(created), created.Display);
         }
 
-        /// <summary>The removals of this object's kind (IPC_RMID, *_unlink, unlink, the user's configured helpers).</summary>
-        public ActionFinder Removals(IdentityResolver resolver, System.Collections.Immutable.ImmutableHashSet<string> configuredHelpers) =>
-            KernelObjectRule.Removals(resolver, Kind, configuredHelpers);
+        /// <summary>
+        /// <c>socket.Bind(new UnixDomainSocketEndPoint(path))</c> (the runtime's endpoint: the project's own
+        /// endpoint types leave the file on Dispose): the path when it can be followed, and the socket.
+        /// </summary>
+        private static PersistentObject? ManagedBinding(IInvocationOperation call, IdentityResolver resolver)
+        {
+            var binding = UnixSocketBinding.TryCreate(call, resolver);
+            if (binding is null || !binding.PathMakesEndPoint || call.Instance is null)
+                return null;
+            var socket = resolver.Resolve(call.Instance);
+            var identities = new[] { binding.Path, socket }.Where(i => !i.IsUnknown).ToList();
+            return identities.Count == 0 ? null : new PersistentObject(call, ResourceKind.UnixSocketFile, identities, call.TargetMethod.Name, binding.DisplayPath, call.Instance);
+        }
 
-        /// <summary>Removals of any persistent kind: what a signal handler removes may be any of the program's objects.</summary>
+        /// <summary>The removals of this object's kind (IPC_RMID, *_unlink, unlink, the user's configured helpers; Dispose of a managed socket).</summary>
+        public ActionFinder Removals(IdentityResolver resolver, System.Collections.Immutable.ImmutableHashSet<string> configuredHelpers) =>
+            ManagedSocket is null
+                ? KernelObjectRule.Removals(resolver, Kind, configuredHelpers)
+                : new ActionFinder(resolver, (_, row) => row.Kind == ResourceKind.UnixSocketFile && row.Role is ApiRole.Remove or ApiRole.RemoveByClose, configuredHelpers: configuredHelpers, summaryKey: "remove-or-close:" + ResourceKind.UnixSocketFile);
+
+        /// <summary>Removals of any persistent kind (and Dispose of managed sockets): what a signal handler removes may be any of the program's objects.</summary>
         public static ActionFinder AnyRemovals(IdentityResolver resolver, System.Collections.Immutable.ImmutableHashSet<string> configuredHelpers) =>
-            new ActionFinder(resolver, (call, row) => row.Role == ApiRole.Remove && Kinds.Contains(row.Kind) && KernelObjectCreation.HasRequiredFlag(row, call.Arguments, resolver.Catalog), configuredHelpers: configuredHelpers);
+            new ActionFinder(resolver, (call, row) => (row.Role == ApiRole.Remove || (row.Role == ApiRole.RemoveByClose && row.Kind == ResourceKind.UnixSocketFile)) && Kinds.Contains(row.Kind) && KernelObjectCreation.HasRequiredFlag(row, call.Arguments, resolver.Catalog), configuredHelpers: configuredHelpers);
+
+        /// <summary>
+        /// True when the managed socket is a local declared with <c>using</c> (or a <c>using</c> statement's
+        /// resource): the program disposes it when the scope ends, which is its intent to remove the file.
+        /// </summary>
+        public bool DisposedByUsing()
+        {
+            if (ManagedSocket is null || IdentityResolver.Strip(ManagedSocket) is not ILocalReferenceOperation { Local: { } local })
+                return false;
+            foreach (var operation in IdentityResolver.Root(Operation).DescendantsAndSelf())
+            {
+                var declarations = operation switch
+                {
+                    IUsingDeclarationOperation declaration => declaration.DeclarationGroup.Declarations,
+                    IUsingOperation { Resources: IVariableDeclarationGroupOperation group } => group.Declarations,
+                    _ => System.Collections.Immutable.ImmutableArray<IVariableDeclarationOperation>.Empty,
+                };
+                if (declarations.SelectMany(d => d.Declarators).Any(d => SymbolEqualityComparer.Default.Equals(d.Symbol, local)))
+                    return true;
+            }
+
+            return false;
+        }
 
         /// <summary>True when <paramref name="removed"/> names this object for certain.</summary>
         public bool IsNamedBy(ResourceIdentity removed) => !removed.IsUnknown && Identities.Contains(removed);

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using KillSafe.Analyzers.Catalog;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
 namespace KillSafe.Analyzers.Flow
@@ -9,8 +10,9 @@ namespace KillSafe.Analyzers.Flow
     /// <summary>Code that runs when the process is asked to end, and the signals on which it runs.</summary>
     internal sealed class CoveringPath
     {
-        public CoveringPath(Signals signals, IOperation? body, int from, IMethodSymbol? method, IReadOnlyList<IMethodSymbol> disposedAfter)
+        public CoveringPath(HookShape shape, Signals signals, IOperation? body, int from, IMethodSymbol? method, IReadOnlyList<IMethodSymbol> disposedAfter)
         {
+            Shape = shape;
             Signals = signals;
             Body = body;
             From = from;
@@ -18,7 +20,13 @@ namespace KillSafe.Analyzers.Flow
             DisposedAfter = disposedAfter;
         }
 
+        /// <summary>How the hook hands over its code: a signal registration, an event, the host's shutdown, ...</summary>
+        public HookShape Shape { get; }
+
         public Signals Signals { get; }
+
+        /// <summary>True for the Generic Host's shutdown paths: the host stops, Main returns and the normal exit follows.</summary>
+        public bool IsHostShutdown => Shape is HookShape.TokenCallback or HookShape.CodeAfterCall or HookShape.ImplementedMethod;
 
         /// <summary>
         /// Signals whose default action the handler cancels (<c>context.Cancel = true</c>, <c>e.Cancel = true</c>):
@@ -39,6 +47,37 @@ namespace KillSafe.Analyzers.Flow
 
         /// <summary><c>Dispose</c> methods of <c>using</c> declarations that end after the body (the host's <c>Run</c> returned).</summary>
         public IReadOnlyList<IMethodSymbol> DisposedAfter { get; }
+
+        /// <summary>
+        /// True when the path certainly ends in a normal exit, where <c>ProcessExit</c> handlers run: the host's
+        /// shutdown, a handler that cancels the signal, or one that calls <c>Environment.Exit</c>.
+        /// </summary>
+        public bool EndsInNormalExit(System.Func<IMethodSymbol, IOperation?> bodyOf) =>
+            IsHostShutdown || Cancels != Signals.None || HandlerOperations(bodyOf).Any(o => o is IInvocationOperation call && IsEnvironmentExit(call.TargetMethod));
+
+        /// <summary>
+        /// True unless the handler is in sight and certainly ends with the signal's default action: it neither
+        /// cancels nor exits, and makes no call that could (the program's own code, an unresolved call, a wait
+        /// until Main has returned).
+        /// </summary>
+        public bool MayEndInNormalExit(System.Func<IMethodSymbol, IOperation?> bodyOf)
+        {
+            if (EndsInNormalExit(bodyOf))
+                return true;
+            if (Body is null && (Method is null || bodyOf(Method) is null))
+                return true; // a handler out of sight
+            return HandlerOperations(bodyOf).Any(o => o is IInvalidOperation
+                || (o is IInvocationOperation call && (!ActionFinder.IsFramework(call.TargetMethod) || TerminationHooks.WaitingCalls.Contains(call.TargetMethod.Name))));
+        }
+
+        private IEnumerable<IOperation> HandlerOperations(System.Func<IMethodSymbol, IOperation?> bodyOf)
+        {
+            var root = Body ?? (Method is null ? null : bodyOf(Method));
+            return root is null ? Enumerable.Empty<IOperation>() : root.DescendantsAndSelf().Where(o => o.Syntax.SpanStart >= From);
+        }
+
+        private static bool IsEnvironmentExit(IMethodSymbol method) =>
+            method.Name == ResourceCatalog.ProcessExitMethod && method.ContainingType?.ToDisplayString() == ResourceCatalog.ProcessExitType;
 
         /// <summary>What the path removes (through <paramref name="finder"/>), with an unknown identity for code it cannot see.</summary>
         public List<ResourceIdentity> Removals(ActionFinder finder)
@@ -82,9 +121,24 @@ namespace KillSafe.Analyzers.Flow
             _dispose = dispose;
         }
 
-        /// <summary>An executable owns its process's lifetime (signals, children); a library never does.</summary>
-        public static bool IsExecutable(Compilation compilation) =>
-            compilation.Options.OutputKind is OutputKind.ConsoleApplication or OutputKind.WindowsApplication;
+        /// <summary>Assemblies of the test frameworks: a project that references one is a test project.</summary>
+        private static readonly string[] TestFrameworks = { "xunit.core", "xunit.v3.core", "nunit.framework", "Microsoft.VisualStudio.TestPlatform.TestFramework", "TUnit.Core" };
+
+        /// <summary>
+        /// A program that owns its process's lifetime (signals, children) on Linux: an executable that is not a test
+        /// project (its test runner owns the process) and not for Windows only. A library never does.
+        /// </summary>
+        public static bool IsProgram(Compilation compilation, AnalyzerOptions options)
+        {
+            if (compilation.Options.OutputKind is not (OutputKind.ConsoleApplication or OutputKind.WindowsApplication))
+                return false;
+            var global = options.AnalyzerConfigOptionsProvider.GlobalOptions;
+            if (global.TryGetValue("build_property.IsTestProject", out var test) && test.Equals("true", System.StringComparison.OrdinalIgnoreCase))
+                return false;
+            if (compilation.ReferencedAssemblyNames.Any(a => TestFrameworks.Contains(a.Name)))
+                return false;
+            return !TargetRuntime.Of(compilation, options).WindowsOnly;
+        }
 
         public static TerminationPaths Create(Compilation compilation)
         {
@@ -116,21 +170,21 @@ namespace KillSafe.Analyzers.Flow
                 {
                     if (!ConstantFolder.TryFold(IdentityResolver.ArgumentFor(call.Arguments, 0), catalog, out var number))
                         return null;
-                    return Handler(TerminationHooks.FromPosixSignal(number), IdentityResolver.ArgumentFor(call.Arguments, 1));
+                    return Handler(HookShape.SignalRegistration, TerminationHooks.FromPosixSignal(number), IdentityResolver.ArgumentFor(call.Arguments, 1));
                 }
 
                 case IInvocationOperation call when Find(call.TargetMethod, HookShape.CodeAfterCall) is { } hook:
-                    return new CoveringPath(hook.Covers, IdentityResolver.Root(call), call.Syntax.Span.End, null, UsingsAround(call));
+                    return new CoveringPath(hook.Shape, hook.Covers, IdentityResolver.Root(call), call.Syntax.Span.End, null, UsingsAround(call));
 
                 case IInvocationOperation { TargetMethod.Name: "Register" } call when _cancellationToken is not null
                     && SymbolEqualityComparer.Default.Equals(call.TargetMethod.ContainingType, _cancellationToken)
                     && call.Instance is not null && IdentityResolver.Strip(call.Instance) is IPropertyReferenceOperation token
                     && Find(token.Property, HookShape.TokenCallback) is { } hook && call.Arguments.Length > 0:
-                    return Handler(hook.Covers, IdentityResolver.ArgumentFor(call.Arguments, 0));
+                    return Handler(hook.Shape, hook.Covers, IdentityResolver.ArgumentFor(call.Arguments, 0));
 
                 case IEventAssignmentOperation { Adds: true } assignment when assignment.EventReference is IEventReferenceOperation reference
-                    && Find(reference.Event, HookShape.Event) is { } hook:
-                    return Handler(hook.Covers, assignment.HandlerValue);
+                    && Find(reference.Event, HookShape.Event) is { } hook && RunsAtExit(reference):
+                    return Handler(hook.Shape, hook.Covers, assignment.HandlerValue);
 
                 default:
                     return null;
@@ -147,14 +201,51 @@ namespace KillSafe.Analyzers.Flow
                     if (hooks.Key.GetMembers(hook.Member).OfType<IMethodSymbol>().FirstOrDefault() is { } member
                         && method.ContainingType is { } type
                         && SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(member), method))
-                        return new CoveringPath(hook.Covers, null, 0, method, new IMethodSymbol[0]);
+                        return new CoveringPath(hook.Shape, hook.Covers, null, 0, method, new IMethodSymbol[0]);
                 }
             }
 
             return null;
         }
 
-        private static CoveringPath? Handler(Signals signals, IOperation handler)
+        /// <summary>
+        /// The exit handlers that run at the normal exit (<see cref="Signals.Exit"/>): <c>AppDomain.ProcessExit</c>,
+        /// and <c>Unloading</c> of the default load context only (a collectible context raises it when the
+        /// program unloads it, which is not the end of the process). Other events: true.
+        /// </summary>
+        public static bool RunsAtExit(IEventReferenceOperation reference)
+        {
+            if (reference.Event.Name != "Unloading")
+                return true;
+            return reference.Instance is { } instance && IdentityResolver.Strip(instance) switch
+            {
+                IPropertyReferenceOperation { Property.Name: "Default" or "CurrentContextualReflectionContext" } => true,
+                IInvocationOperation { TargetMethod.Name: "GetLoadContext" } => true,
+                _ => false,
+            };
+        }
+
+        /// <summary>The normal-exit event <paramref name="assignment"/> adds a handler to (ProcessExit, the default context's Unloading), or null.</summary>
+        public IEventSymbol? ExitEventOf(IEventAssignmentOperation assignment) =>
+            assignment is { Adds: true, EventReference: IEventReferenceOperation reference }
+            && Find(reference.Event, HookShape.Event) is { Covers: Signals.Exit } && RunsAtExit(reference)
+                ? reference.Event
+                : null;
+
+        /// <summary>True for a call that starts the Generic Host or the WebHost (<see cref="TerminationHooks.HostStarts"/>).</summary>
+        public static bool StartsHost(IMethodSymbol method)
+        {
+            var type = method.ContainingType?.OriginalDefinition.ToDisplayString();
+            foreach (var (hostType, member) in TerminationHooks.HostStarts)
+            {
+                if (method.Name == member && type == hostType)
+                    return true;
+            }
+
+            return false;
+        }
+
+        private static CoveringPath? Handler(HookShape shape, Signals signals, IOperation handler)
         {
             if (signals == Signals.None)
                 return null;
@@ -163,10 +254,10 @@ namespace KillSafe.Analyzers.Flow
                 handler = IdentityResolver.Strip(creation.Target);
             return handler switch
             {
-                IAnonymousFunctionOperation lambda => new CoveringPath(signals, lambda.Body, 0, null, new IMethodSymbol[0]),
-                IMethodReferenceOperation reference => new CoveringPath(signals, null, 0, reference.Method, new IMethodSymbol[0]),
+                IAnonymousFunctionOperation lambda => new CoveringPath(shape, signals, lambda.Body, 0, null, new IMethodSymbol[0]),
+                IMethodReferenceOperation reference => new CoveringPath(shape, signals, null, 0, reference.Method, new IMethodSymbol[0]),
                 // A handler stored elsewhere: it might do anything.
-                _ => new CoveringPath(signals, null, 0, null, new IMethodSymbol[0]),
+                _ => new CoveringPath(shape, signals, null, 0, null, new IMethodSymbol[0]),
             };
         }
 

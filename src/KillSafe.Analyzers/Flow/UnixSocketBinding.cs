@@ -35,7 +35,7 @@ namespace KillSafe.Analyzers.Flow
         /// <summary>
         /// Recognises <paramref name="call"/> as a bind of a Unix socket path (catalog rows of kind
         /// <see cref="ResourceKind.UnixSocketFile"/> and role <see cref="ApiRole.Create"/>). Abstract names
-        /// (first byte <c>\0</c>) create no file and are not bindings in this sense (FACTS.md).
+        /// (first byte <c>\0</c>) create no file and are not bindings in this sense (docs/linux-facts.md).
         /// </summary>
         public static UnixSocketBinding? TryCreate(IInvocationOperation call, IdentityResolver resolver)
         {
@@ -146,7 +146,7 @@ namespace KillSafe.Analyzers.Flow
             return false;
         }
 
-        /// <summary>Abstract socket names start with a NUL byte: no file exists, nothing to remove (FACTS.md).</summary>
+        /// <summary>Abstract socket names start with a NUL byte: no file exists, nothing to remove (docs/linux-facts.md).</summary>
         private static bool IsAbstractName(IOperation path)
         {
             switch (path)

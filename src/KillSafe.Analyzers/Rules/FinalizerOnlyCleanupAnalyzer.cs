@@ -10,7 +10,7 @@ namespace KillSafe.Analyzers.Rules
     /// <summary>
     /// KS4002: the only removal of a kernel-persistent object is in a finalizer (or in a private method that
     /// only the finalizer calls). .NET does not run finalizers at process exit, neither on a return from
-    /// <c>Main</c> nor on a signal (FACTS.md, docs/signals.md), so the object outlives every run.
+    /// <c>Main</c> nor on a signal (docs/linux-facts.md, docs/signals.md), so the object outlives every run.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class FinalizerOnlyCleanupAnalyzer : DiagnosticAnalyzer

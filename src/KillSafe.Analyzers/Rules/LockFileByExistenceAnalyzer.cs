@@ -17,8 +17,8 @@ namespace KillSafe.Analyzers.Rules
     /// A lock is shared by every instance, so its name is stable: a name made unique per run (a GUID, a random
     /// name, the pid) is a message or a scratch file, never a lock. And a lock is released when the work is done:
     /// a delete in a finally, later on the creating path, in a Dispose/Release/Stop-like member, or by
-    /// FileOptions.DeleteOnClose; a delete on an error path or in some other method (a stale cache replaced) is
-    /// not a release, and an existence check that returns what it found (a cache hit) is not a refusal.
+    /// FileOptions.DeleteOnClose; a delete on an error path (a catch clause, a block that ends by throwing) or in
+    /// some other method (a stale cache replaced) is not a release, and an existence check that returns what it found (a cache hit) is not a refusal.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class LockFileByExistenceAnalyzer : DiagnosticAnalyzer
@@ -53,10 +53,6 @@ namespace KillSafe.Analyzers.Rules
         private static readonly ImmutableHashSet<string> ReleaseMembers = ImmutableHashSet.Create(
             System.StringComparer.OrdinalIgnoreCase, "Dispose", "DisposeAsync", "Release", "Unlock", "Close", "Stop", "StopAsync", "Shutdown", "Exit", "Leave", "Free", "Cleanup", "OnExit", "OnStop");
 
-        /// <summary>Calls whose value differs from run to run: a name built from one is no shared lock.</summary>
-        private static readonly ImmutableHashSet<string> UniqueValues = ImmutableHashSet.Create(
-            System.StringComparer.Ordinal, "System.Guid.NewGuid", "System.IO.Path.GetRandomFileName", "System.IO.Path.GetTempFileName", "System.Environment.ProcessId", "System.Diagnostics.Process.Id", "System.Random.Next");
-
         /// <summary>
         /// <c>if (File.Exists(p)) { ... return; }</c> (refuse to start) or <c>while (File.Exists(p)) ...</c> (wait for the
         /// holder): the shapes of a lock. <c>if (File.Exists(p)) File.Delete(p);</c> replaces an old file;
@@ -80,16 +76,23 @@ namespace KillSafe.Analyzers.Rules
         }
 
         /// <summary>
-        /// Deletes that release: later in the creating body outside a catch clause (an error path drops a broken
-        /// file), and in the release members of the type (<see cref="ReleaseMembers"/>).
+        /// Deletes that release: later in the creating body outside error paths (a catch clause or a block that
+        /// ends by throwing drops a broken file), and in the release members of the type (<see cref="ReleaseMembers"/>).
         /// </summary>
         private static System.Collections.Generic.List<ResourceIdentity> Released(IOperation creation, ISymbol containing, ActionFinder deletes)
         {
             var found = new System.Collections.Generic.List<ResourceIdentity>();
             var root = IdentityResolver.Root(creation);
             int from = creation.Syntax.Span.End;
-            foreach (var handler in root.DescendantsAndSelf().OfType<ICatchClauseOperation>().Where(c => c.Syntax.Span.End > from).OrderBy(c => c.Syntax.SpanStart))
+            // Error paths: catch clauses, and blocks that end by throwing (a broken file deleted before the throw).
+            var errorPaths = root.DescendantsAndSelf()
+                .Where(o => o is ICatchClauseOperation || (o is IBlockOperation { Operations: { Length: > 0 } operations } && Throws(operations[operations.Length - 1])))
+                .Where(c => c.Syntax.Span.End > from && c.Syntax.SpanStart >= creation.Syntax.SpanStart)
+                .OrderBy(c => c.Syntax.SpanStart);
+            foreach (var handler in errorPaths)
             {
+                if (handler.Syntax.Span.End <= from)
+                    continue; // inside an error path already skipped
                 if (handler.Syntax.SpanStart > from)
                     deletes.Collect(root, handler.Syntax.SpanStart, found, from);
                 from = System.Math.Max(from, handler.Syntax.Span.End);
@@ -105,28 +108,8 @@ namespace KillSafe.Analyzers.Rules
             return found;
         }
 
-        /// <summary>True when the path is built from a value that differs from run to run (a GUID, the pid).</summary>
-        private static bool IsUniquePerRun(IOperation path, IdentityResolver resolver, int depth)
-        {
-            if (depth > IdentityResolver.MaxDepth)
-                return false;
-            foreach (var part in resolver.Origin(path).DescendantsAndSelf())
-            {
-                var member = part switch
-                {
-                    IInvocationOperation call => call.TargetMethod.OriginalDefinition,
-                    IPropertyReferenceOperation property => (ISymbol)property.Property.OriginalDefinition,
-                    _ => null,
-                };
-                if (member?.ContainingType is { } type && UniqueValues.Contains(type.ToDisplayString() + "." + member.Name))
-                    return true;
-                if (part is ILocalReferenceOperation or IFieldReferenceOperation && !ReferenceEquals(part, path) && IsUniquePerRun(part, resolver, depth + 1))
-                    return true;
-            }
-
-            return false;
-        }
-
+        private static bool Throws(IOperation statement) =>
+            IdentityResolver.IsThrow(statement) || statement is IExpressionStatementOperation { Operation: { } thrown } && IdentityResolver.IsThrow(thrown);
 
         private static void Analyze(OperationAnalysisContext context, CatalogView catalog, ImmutableHashSet<string> cleanup)
         {
@@ -142,7 +125,7 @@ namespace KillSafe.Analyzers.Rules
             if (path.IsUnknown)
                 return;
 
-            if (IsUniquePerRun(pathExpression, resolver, 0))
+            if (UniqueNames.IsUniquePerRun(pathExpression, resolver))
                 return; // a message or scratch file: no later run can meet it
 
             // The release: a File.Delete of the same path when the work is done. Without it the file is data, not a lock.
@@ -153,6 +136,12 @@ namespace KillSafe.Analyzers.Rules
             string shape;
             if (row.FlagsArgument >= 0 && ConstantFolder.TryFold(IdentityResolver.ArgumentFor(arguments, row.FlagsArgument), catalog, out var mode) && mode == catalog.EnumValue("System.IO.FileMode", "CreateNew"))
             {
+                // The same body deletes the path first (if (File.Exists(p)) File.Delete(p)): an old file is replaced,
+                // so a leftover never blocks the next run.
+                var before = new System.Collections.Generic.List<ResourceIdentity>();
+                deletes.Collect(IdentityResolver.Root(operation), operation.Syntax.SpanStart, before);
+                if (before.Any(d => !d.IsUnknown && d.Equals(path)))
+                    return;
                 shape = "CreateNew";
             }
             else

@@ -12,7 +12,7 @@ namespace KillSafe.Analyzers.Rules
     /// KS3002: a managed stream <c>Socket</c> created with <c>ProtocolType.IP</c> or <c>ProtocolType.Unspecified</c>
     /// is bound and listens without <c>ReuseAddress</c> set before <c>Bind</c>. The runtime sets SO_REUSEADDR by
     /// itself only for ProtocolType.Tcp (dotnet/runtime pal_networking.c), so such a listener cannot rebind
-    /// its port during TIME_WAIT after a restart (measured, FACTS.md). Ordinary TCP listeners are never flagged.
+    /// its port during TIME_WAIT after a restart (measured, docs/linux-facts.md). Ordinary TCP listeners are never flagged.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class ManagedListenerMissesReuseAddressAnalyzer : DiagnosticAnalyzer

@@ -17,7 +17,7 @@ namespace KillSafe.Analyzers.Rules
     /// return leaves (a loop that returns is a retry or a prompt, not a service), a loop that polls with a wait
     /// until something tells it to stop (<c>while (!File.Exists(stop)) Thread.Sleep(1000);</c>), or an infinite
     /// wait. Short tools that launch a viewer and exit are not flagged. Waiting counts in every shape real code
-    /// has: WaitForExit(Async), Kill, an Exited handler with EnableRaisingEvents; and a child started to outlive
+    /// has: WaitForExit(Async), Kill, an Exited handler with EnableRaisingEvents, reading its output to the end; and a child started to outlive
     /// the program on purpose (UseShellExecute: a browser, an editor, a document; a comment that says it is
     /// detached) is not an orphan.
     /// </summary>
@@ -43,7 +43,7 @@ namespace KillSafe.Analyzers.Rules
             context.EnableConcurrentExecution();
             context.RegisterCompilationStartAction(start =>
             {
-                if (!TerminationPaths.IsExecutable(start.Compilation))
+                if (!TerminationPaths.IsProgram(start.Compilation, start.Options))
                     return;
                 var catalog = CatalogView.Create(start.Compilation, ResourceKind.ChildProcess);
                 if (catalog is null)
@@ -156,6 +156,29 @@ namespace KillSafe.Analyzers.Rules
             return raises && handled;
         }
 
+        /// <summary>
+        /// The program reads the child's standard output to its end (<c>ReadToEnd</c>, or <c>ReadLine</c> in a loop):
+        /// the end comes only when the child closed its output, which is when a bounded child such as a
+        /// <c>find | xargs</c> pipeline ends; if the program dies first, the child's next write gets SIGPIPE.
+        /// </summary>
+        private static bool ReadsOutputToEnd(IOperation call, System.Collections.Generic.List<ResourceIdentity> names, IdentityResolver resolver)
+        {
+            foreach (var read in IdentityResolver.Root(call).DescendantsAndSelf().OfType<IInvocationOperation>())
+            {
+                if (read.Instance is not { } reader || IdentityResolver.Strip(reader) is not IPropertyReferenceOperation { Property.Name: "StandardOutput" or "StandardError", Instance: { } process } || !Names(process, names, resolver))
+                    continue;
+                if (read.TargetMethod.Name is "ReadToEnd" or "ReadToEndAsync")
+                    return true;
+                if (read.TargetMethod.Name is "ReadLine" or "ReadLineAsync" && read.Syntax.Ancestors().Any(n => n is Microsoft.CodeAnalysis.CSharp.Syntax.WhileStatementSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.DoStatementSyntax or Microsoft.CodeAnalysis.CSharp.Syntax.ForStatementSyntax))
+                    return true;
+            }
+
+            return false;
+        }
+
+        /// <summary>Commands that detach what they start on purpose (setsid(1), nohup(1), a shell's disown).</summary>
+        private static readonly System.Text.RegularExpressions.Regex DetachCommands = new(@"(^|[\s;&|/(])(setsid|nohup|daemonize|disown)(\s|$)", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
         private static bool Names(IOperation value, System.Collections.Generic.List<ResourceIdentity> names, IdentityResolver resolver) =>
             names.Contains(resolver.Resolve(value)) || (IdentityResolver.Strip(value) is ILocalReferenceOperation local && names.Contains(ResourceIdentity.FromSymbol(local.Local, local.Local.Name)));
 
@@ -172,6 +195,10 @@ namespace KillSafe.Analyzers.Rules
             var root = IdentityResolver.Root(call);
             if (root.DescendantsAndSelf().OfType<ISimpleAssignmentOperation>().Any(a =>
                     a.Target is IPropertyReferenceOperation { Property: { Name: "UseShellExecute", ContainingType.Name: "ProcessStartInfo" } } && a.Value.ConstantValue is { HasValue: true, Value: true }))
+                return true;
+            // A command line that detaches what it starts (sh -c "setsid -f ...", nohup): the texts of the method.
+            if (root.DescendantsAndSelf().Any(o => (o is ILiteralOperation { ConstantValue: { HasValue: true, Value: string text } } && DetachCommands.IsMatch(text))
+                    || (o is IInterpolatedStringTextOperation { Text.ConstantValue: { HasValue: true, Value: string part } } && DetachCommands.IsMatch(part))))
                 return true;
             var statement = call.Syntax.AncestorsAndSelf().FirstOrDefault(n => n is Microsoft.CodeAnalysis.CSharp.Syntax.StatementSyntax);
             var member = call.Syntax.AncestorsAndSelf().FirstOrDefault(n => n is Microsoft.CodeAnalysis.CSharp.Syntax.MemberDeclarationSyntax);
@@ -205,7 +232,7 @@ namespace KillSafe.Analyzers.Rules
                 return null;
             // Returned, stored in another object or passed to framework code (a list): its new owner decides.
             // A field of this type is not a hand-over: its waits and kills anywhere in the type count (above).
-            if (HandOver.InMember(call, names.Contains, resolver, ownFields: false, frameworkCalls: true) || WatchesExit(call, names, resolver))
+            if (HandOver.InMember(call, names.Contains, resolver, ownFields: false, frameworkCalls: true) || WatchesExit(call, names, resolver) || ReadsOutputToEnd(call, names, resolver))
                 return null;
             return Diagnostic.Create(Rule, call.Syntax.GetLocation(), "Process." + call.TargetMethod.Name);
         }

@@ -8,7 +8,7 @@ namespace KillSafe.Analyzers.Rules
 {
     /// <summary>
     /// KS1004: POSIX message queue created and never mq_unlinked. POSIX IPC objects are named files in kernel file systems (/dev/shm, /dev/mqueue) that
-    /// outlive their creator until unlinked (sem_overview(7), shm_overview(7), mq_overview(7); FACTS.md).
+    /// outlive their creator until unlinked (sem_overview(7), shm_overview(7), mq_overview(7); docs/linux-facts.md).
     /// Opening without O_CREAT attaches to an existing object and is not flagged.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]

@@ -12,7 +12,7 @@ namespace KillSafe.Analyzers.Rules
     /// KS3001: a raw AF_INET/AF_INET6 stream socket is bound with <c>bind(2)</c> and put in <c>listen(2)</c>
     /// without <c>setsockopt(SOL_SOCKET, SO_REUSEADDR, 1)</c> before the bind. After a restart the bind fails
     /// with EADDRINUSE while connections of the previous run are in TIME_WAIT (60 s on Linux; socket(7):
-    /// SO_REUSEADDR "allow reuse of local addresses"; measured in FACTS.md). Managed sockets are KS3002's.
+    /// SO_REUSEADDR "allow reuse of local addresses"; measured in docs/linux-facts.md). Managed sockets are KS3002's.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class RawListenerWithoutReuseAddressAnalyzer : DiagnosticAnalyzer

@@ -11,7 +11,7 @@ namespace KillSafe.Analyzers.Rules
     /// <summary>
     /// KS2002: a Unix socket path bound with raw <c>bind(2)</c> is never unlinked. <c>close(2)</c> does not
     /// remove the socket file (unix(7): the file "must be deleted by the caller when it is no longer needed"),
-    /// unlike managed <c>Socket.Dispose</c>, which does (FACTS.md). So the file stays even after a clean exit.
+    /// unlike managed <c>Socket.Dispose</c>, which does (docs/linux-facts.md). So the file stays even after a clean exit.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class RawUnixSocketNeverUnlinkedAnalyzer : DiagnosticAnalyzer

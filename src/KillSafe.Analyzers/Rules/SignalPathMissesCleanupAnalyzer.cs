@@ -15,9 +15,10 @@ namespace KillSafe.Analyzers.Rules
     /// SIGINT reaches it. With no handler those signals end a .NET 10 process at once: no finally, no
     /// ProcessExit, no Dispose (docs/signals.md). Covered are: <c>PosixSignalRegistration</c> handlers,
     /// <c>Console.CancelKeyPress</c> (SIGINT, SIGQUIT), the Generic Host's shutdown paths (SIGTERM, SIGINT,
-    /// SIGQUIT), handlers that cancel the signal and let the program end normally, and a removal right after
-    /// the creation (mark-for-removal), which no signal can skip. Libraries are never flagged: the application
-    /// owns signal handling.
+    /// SIGQUIT), handlers that cancel the signal and let the program end normally, exit handlers (ProcessExit)
+    /// for the signals whose handler calls Environment.Exit, and a removal right after the creation
+    /// (mark-for-removal), which no signal can skip. Managed socket files count when the program shows it means
+    /// to remove them (docs/rules/KS4001.md). Libraries are never flagged: the application owns signal handling.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class SignalPathMissesCleanupAnalyzer : DiagnosticAnalyzer
@@ -30,7 +31,7 @@ namespace KillSafe.Analyzers.Rules
             messageFormat: "'{0}' creates {1} '{2}', and its cleanup does not run on {3}: without a handler the signal ends the process at once and the object stays behind. Run the cleanup from a PosixSignalRegistration for SIGTERM, SIGINT and SIGHUP.",
             category: RuleDescriptors.Reliability,
             severity: DiagnosticSeverity.Warning,
-            description: "SIGTERM (systemd, docker stop, kill), SIGINT (Ctrl+C) and SIGHUP (a closed terminal) end a .NET 10 process without running finally blocks, Dispose or ProcessExit unless a handler is registered. A kernel-persistent object (SysV or POSIX IPC, a raw socket file) then stays behind. Register PosixSignalRegistration handlers (or use the Generic Host and add SIGHUP) that run the cleanup once.",
+            description: "SIGTERM (systemd, docker stop, kill), SIGINT (Ctrl+C) and SIGHUP (a closed terminal) end a .NET 10 process without running finally blocks, Dispose or ProcessExit unless a handler is registered. A kernel-persistent object (SysV or POSIX IPC, a socket file, even one whose managed Socket would delete it on Dispose) then stays behind. Register PosixSignalRegistration handlers (or use the Generic Host and add SIGHUP) that run the cleanup once.",
             compilationEnd: true);
 
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(Rule);
@@ -41,17 +42,20 @@ namespace KillSafe.Analyzers.Rules
             context.EnableConcurrentExecution();
             context.RegisterCompilationStartAction(start =>
             {
-                if (!TerminationPaths.IsExecutable(start.Compilation))
+                if (!TerminationPaths.IsProgram(start.Compilation, start.Options))
                     return; // libraries are never flagged
                 var catalog = CatalogView.Create(start.Compilation, PersistentObject.Kinds);
                 if (catalog is null)
                     return;
                 var cleanup = CleanupConfiguration.Read(start.Options, DiagnosticId);
                 var hooks = TerminationPaths.Create(start.Compilation);
-                var candidates = new ConcurrentBag<PersistentObject>();
-                var paths = new ConcurrentBag<(Signals Signals, Signals Cancels, List<ResourceIdentity> Removed)>();
-                void Record(CoveringPath path, SemanticModel model, System.Threading.CancellationToken cancellationToken) =>
-                    paths.Add((path.Signals, path.Cancels, path.Removals(PersistentObject.AnyRemovals(new IdentityResolver(model, catalog, cancellationToken), cleanup))));
+                var candidates = new ConcurrentBag<(PersistentObject Created, bool CleanupShown)>();
+                var paths = new ConcurrentBag<RecordedPath>();
+                void Record(CoveringPath path, SemanticModel model, System.Threading.CancellationToken cancellationToken)
+                {
+                    var resolver = new IdentityResolver(model, catalog, cancellationToken);
+                    paths.Add(new RecordedPath(path.Signals, path.Cancels, path.IsHostShutdown, path.EndsInNormalExit(resolver.BodyOf), path.Removals(PersistentObject.AnyRemovals(resolver, cleanup))));
+                }
 
                 start.RegisterOperationAction(c =>
                 {
@@ -70,13 +74,22 @@ namespace KillSafe.Analyzers.Rules
                 start.RegisterCompilationEndAction(end =>
                 {
                     var canceled = paths.Aggregate(Signals.None, (s, p) => s | p.Cancels);
-                    foreach (var created in candidates)
+                    // Signals whose path ends in a normal exit (Environment.Exit in the handler, the host's shutdown):
+                    // the exit handlers (ProcessExit) run then, and what they remove is covered for those signals.
+                    var exiting = paths.Where(p => p.EndsInNormalExit).Aggregate(Signals.None, (s, p) => s | p.Signals);
+                    // The host's shutdown lets the program's own code end normally, with its using blocks and Dispose
+                    // calls: enough for a managed socket, whose Dispose removes the file.
+                    var hosted = paths.Where(p => p.IsHostShutdown).Aggregate(Signals.None, (s, p) => s | p.Signals);
+                    foreach (var (created, cleanupShown) in candidates)
                     {
-                        var covered = canceled;
+                        var exitRemoves = paths.Any(p => (p.Signals & Signals.Exit) != 0 && p.Removed.Any(created.IsNamedBy));
+                        if (!cleanupShown && !exitRemoves)
+                            continue; // a managed socket nobody means to remove: KS2001's business (stale file at start)
+                        var covered = canceled | (created.ManagedSocket is null ? Signals.None : hosted);
                         foreach (var path in paths)
                         {
                             if (created.MayBeRemovedBy(path.Removed))
-                                covered |= path.Signals;
+                                covered |= (path.Signals & Signals.Exit) != 0 ? path.Signals | exiting : path.Signals;
                         }
 
                         if ((covered & (Signals.Term | Signals.Int)) == (Signals.Term | Signals.Int))
@@ -85,6 +98,30 @@ namespace KillSafe.Analyzers.Rules
                     }
                 });
             });
+        }
+
+        /// <summary>A covering path as the end of the compilation weighs it.</summary>
+        private sealed class RecordedPath
+        {
+            public RecordedPath(Signals signals, Signals cancels, bool isHostShutdown, bool endsInNormalExit, List<ResourceIdentity> removed)
+            {
+                Signals = signals;
+                Cancels = cancels;
+                IsHostShutdown = isHostShutdown;
+                EndsInNormalExit = endsInNormalExit;
+                Removed = removed;
+            }
+
+            public Signals Signals { get; }
+
+            public Signals Cancels { get; }
+
+            public bool IsHostShutdown { get; }
+
+            public bool EndsInNormalExit { get; }
+
+            /// <summary>What the path removes (unknown identities for code out of sight).</summary>
+            public List<ResourceIdentity> Removed { get; }
         }
 
         /// <summary>"SIGTERM, SIGINT or SIGHUP": the signals of the three that end a process by default and are not covered.</summary>
@@ -103,22 +140,27 @@ namespace KillSafe.Analyzers.Rules
         /// <summary>
         /// A creation whose cleanup exists (outside finalizers) but is not a mark-for-removal right after it; null
         /// otherwise (no cleanup at all is KS1001-KS1004's and KS2002's business, finalizer-only cleanup KS4002's).
+        /// A managed socket bound to a path is a candidate too, with <c>CleanupShown</c> when the program disposes it
+        /// (a <c>using</c>, <c>Dispose</c>) or deletes its file after the bind; without, only an exit handler that
+        /// removes it shows the intent (decided at compilation end).
         /// </summary>
-        private static PersistentObject? Candidate(OperationAnalysisContext context, CatalogView catalog, ImmutableHashSet<string> cleanup)
+        private static (PersistentObject Created, bool CleanupShown)? Candidate(OperationAnalysisContext context, CatalogView catalog, ImmutableHashSet<string> cleanup)
         {
             if (!CallSite.IsCreation(context.Operation, catalog) || context.Operation.SemanticModel is not { } model)
                 return null;
             var resolver = new IdentityResolver(model, catalog, context.CancellationToken);
-            var created = PersistentObject.TryCreate(context.Operation, resolver);
+            var created = PersistentObject.TryCreate(context.Operation, resolver, includeManagedSockets: true);
             if (created is null)
                 return null;
             var finder = created.Removals(resolver, cleanup);
             var finalizerOnly = context.ContainingSymbol is IMethodSymbol { ContainingType: { } type } ? FinalizerReach.Methods(type, resolver) : new HashSet<IMethodSymbol>(SymbolEqualityComparer.Default);
             var removed = Precedence.ActionsAfter(context.Operation, context.ContainingSymbol, finder,
                 skipBody: body => FinalizerReach.DeclaredSymbol(body) is IMethodSymbol m && finalizerOnly.Contains(m));
+            if (created.ManagedSocket is not null)
+                return RemovedRightAfter(created, finder) ? null : (created, removed.Any(created.IsNamedBy) || created.DisposedByUsing());
             if (!removed.Any(created.IsNamedBy) || RemovedRightAfter(created, finder))
                 return null;
-            return created;
+            return (created, true);
         }
 
         /// <summary>

@@ -13,7 +13,7 @@ namespace KillSafe.Analyzers.Rules
     /// <summary>
     /// KS2001: a Unix socket path is bound without removing a stale socket file first. After SIGKILL (and
     /// after SIGTERM/SIGINT/SIGHUP with no handler) the socket file stays, and the next bind of the same
-    /// path fails with EADDRINUSE until someone deletes it (FACTS.md, "Unix domain socket files";
+    /// path fails with EADDRINUSE until someone deletes it (docs/linux-facts.md, "Unix domain socket files";
     /// unix(7): "binding to a socket with a filename creates a socket in the filesystem that must be
     /// deleted by the caller when it is no longer needed").
     /// </summary>
@@ -70,6 +70,9 @@ namespace KillSafe.Analyzers.Rules
             if (removed.Any(r => r.IsUnknown || r.Equals(binding.Path)) || (binding.Path.IsUnknown && removed.Count > 0))
                 return;
             if (ChosenOutside(call, binding, resolver, context.ContainingSymbol))
+                return;
+            // A path made new for every run (a GUID in the name): no later bind meets the file again.
+            if (binding.PathExpression is { } pathExpression && UniqueNames.IsUniquePerRun(pathExpression, resolver))
                 return;
 
             var additional = binding.PathExpression is null

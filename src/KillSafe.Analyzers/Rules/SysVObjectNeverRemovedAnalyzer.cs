@@ -9,7 +9,7 @@ namespace KillSafe.Analyzers.Rules
     /// <summary>
     /// KS1001: a SysV shared memory segment, semaphore set or message queue is created (IPC_CREAT, or the key
     /// IPC_PRIVATE, which always makes a new object) and never removed with IPC_RMID. SysV objects live in the
-    /// kernel until removed or reboot (svipc(7); FACTS.md), whatever ends the process.
+    /// kernel until removed or reboot (svipc(7); docs/linux-facts.md), whatever ends the process.
     /// </summary>
     [DiagnosticAnalyzer(LanguageNames.CSharp)]
     public sealed class SysVObjectNeverRemovedAnalyzer : DiagnosticAnalyzer

@@ -44,8 +44,11 @@ namespace KillSafe.Analyzers.Rules
             });
         }
 
-        /// <summary>The temporary file <paramref name="operation"/> creates: its identity and how to show it; null when it creates none.</summary>
-        internal static (ResourceIdentity[] Paths, string Display)? Created(IOperation operation, IdentityResolver resolver)
+        /// <summary>
+        /// The temporary file <paramref name="operation"/> creates: its identity, how to show it, and whether its name
+        /// is lost at once (then nothing later can delete it); null when it creates none.
+        /// </summary>
+        private static (ResourceIdentity[] Paths, string Display, bool NameLost)? Created(IOperation operation, IdentityResolver resolver)
         {
             var (method, arguments) = CallSite.Of(operation);
             if (method is null || resolver.Catalog.Match(method) is not { Role: ApiRole.Create } row)
@@ -55,8 +58,8 @@ namespace KillSafe.Analyzers.Rules
                 // GetTempFileName: the path lives in the variable it is stored in.
                 // (a read of a variable written once resolves to the call itself).
                 if (KernelObjectCreation.StoredIn(operation) is ILocalSymbol local)
-                    return (new[] { resolver.Resolve(operation), ResourceIdentity.FromSymbol(local, local.Name) }, local.Name);
-                return NameIsLost(operation, resolver.Catalog) ? (new[] { resolver.Resolve(operation) }, CallSite.Display(method) + "()") : null;
+                    return (new[] { resolver.Resolve(operation), ResourceIdentity.FromSymbol(local, local.Name) }, local.Name, false);
+                return NameIsLost(operation, resolver.Catalog) ? (new[] { resolver.Resolve(operation) }, CallSite.Display(method) + "()", true) : null;
             }
 
             if (!KernelObjectCreation.HasRequiredFlag(row, arguments, resolver.Catalog) || row.IdentityArgument >= arguments.Length || FileOptionsArgument.DeletesOnClose(arguments, resolver.Catalog))
@@ -65,14 +68,15 @@ namespace KillSafe.Analyzers.Rules
             if (!PathRoot.StartsAt(path, resolver, PathRoot.IsTempPath))
                 return null;
             var identity = resolver.Resolve(path);
-            return identity.IsUnknown ? null : (new[] { identity }, path.Syntax.ToString());
+            return identity.IsUnknown ? null : (new[] { identity }, path.Syntax.ToString(), false);
         }
 
         /// <summary>
         /// The name <c>GetTempFileName()</c> returns is never kept, so the file it made can never be deleted:
         /// the call is discarded, its name is changed into another one (<c>+ ".x"</c>, <c>Path.ChangeExtension</c>,
         /// <c>Path.GetFileNameWithoutExtension</c>), or a framework call uses it once (<c>File.OpenHandle</c>).
-        /// Returned, stored, moved, deleted, or given to code of the compilation or of another library: not lost.
+        /// Returned, stored, moved, deleted, kept by an object (<c>new FileInfo(name)</c>, the stream of <c>File.Create</c>), respelled
+        /// (<c>Path.GetFullPath</c>), or given to code of the compilation or of another library: not lost.
         /// </summary>
         private static bool NameIsLost(IOperation call, CatalogView catalog)
         {
@@ -87,13 +91,33 @@ namespace KillSafe.Analyzers.Rules
                     return true;
                 case IArgumentOperation { Parent: IInvocationOperation invocation }:
                     return catalog.Match(invocation.TargetMethod) is not { Role: ApiRole.Remove } && ActionFinder.IsFramework(invocation.TargetMethod)
-                        && !invocation.TargetMethod.DeclaringSyntaxReferences.Any();
-                case IArgumentOperation { Parent: IObjectCreationOperation { Constructor: { } constructor } creation }:
-                    return ActionFinder.IsFramework(constructor) && !FileOptionsArgument.DeletesOnClose(creation.Arguments, catalog);
+                        && !invocation.TargetMethod.DeclaringSyntaxReferences.Any()
+                        && !KeepsTheName(invocation.TargetMethod)
+                        && !(CarriesAName(invocation.Type) && invocation.Parent is not IExpressionStatementOperation);
+                case IArgumentOperation { Parent: IObjectCreationOperation creation }:
+                    // new FileInfo(name), new FileStream(name, ...): the object keeps the name (FileInfo.Delete, stream.Name);
+                    // only an object thrown away at once loses it.
+                    return creation.Parent is IExpressionStatementOperation && !FileOptionsArgument.DeletesOnClose(creation.Arguments, catalog);
                 default:
                     return false;
             }
         }
+
+        /// <summary>A result that carries the file's name (<c>File.Create</c>'s FileStream has <c>Name</c>, a FileInfo <c>FullName</c>).</summary>
+        private static bool CarriesAName(ITypeSymbol? type)
+        {
+            for (var current = type; current is not null; current = current.BaseType)
+            {
+                if (current.GetMembers("Name").Concat(current.GetMembers("FullName")).OfType<IPropertySymbol>().Any(p => p.Type.SpecialType == SpecialType.System_String))
+                    return true;
+            }
+
+            return false;
+        }
+
+        /// <summary>Framework calls whose result is the same file under another spelling (<c>Path.GetFullPath</c>).</summary>
+        private static bool KeepsTheName(IMethodSymbol method) =>
+            method.Name == "GetFullPath" && method.ContainingType?.ToDisplayString() == ResourceCatalog.PathType;
 
         /// <summary>
         /// The directories a path is built from (<c>dir</c> in <c>Path.Combine(dir, "a")</c>, <c>dir + "/a"</c>,
@@ -156,6 +180,14 @@ namespace KillSafe.Analyzers.Rules
             var resolver = new IdentityResolver(model, catalog, context.CancellationToken);
             if (Created(operation, resolver) is not { } created)
                 return;
+            var api = CallSite.Display(method);
+            if (created.NameLost)
+            {
+                // No code after this can name the file: whatever it deletes, it is another file.
+                context.ReportDiagnostic(Diagnostic.Create(Rule, operation.Syntax.GetLocation(), api, created.Display));
+                return;
+            }
+
             var deletes = ActionFinder.Removals(resolver, ResourceKind.TemporaryFile, cleanup);
             if (Precedence.ActionsAfter(operation, context.ContainingSymbol, deletes).Any(d => d.IsUnknown || created.Paths.Contains(d)))
                 return;
@@ -168,7 +200,6 @@ namespace KillSafe.Analyzers.Rules
             // Returned or stored in a field or property: the new owner decides. Opened with DeleteOnClose: the stream deletes it.
             if (HandOver.InMember(operation, created.Paths.Contains, resolver, ownFields: true, frameworkCalls: false) || OpenedWithDeleteOnClose(operation, created.Paths, resolver))
                 return;
-            var api = CallSite.Display(method);
             context.ReportDiagnostic(Diagnostic.Create(Rule, operation.Syntax.GetLocation(), api, created.Display));
         }
 

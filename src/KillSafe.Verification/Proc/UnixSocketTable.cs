@@ -21,6 +21,14 @@ public sealed record UnixSocketEntry(long Inode, string? Path, bool IsAbstract, 
     public bool IsBoundTo(FileIdentity file) =>
         VfsInode is { } inode && VfsDevice is { } device &&
         inode == (uint)file.Inode && device >> 20 == file.DeviceMajor && (device & 0xFFFFF) == file.DeviceMinor;
+
+    /// <summary>
+    /// True when this socket is bound to the file <paramref name="file"/> at <paramref name="path"/>: the same device
+    /// and inode, or the same inode and bound path on another device number. On overlayfs, stat(2) reports a
+    /// per-layer device for a file while sock_diag reports the overlay's own (docs/linux-facts.md, "Namespaces").
+    /// </summary>
+    public bool IsBoundTo(FileIdentity file, string path) =>
+        IsBoundTo(file) || (VfsInode is { } inode && inode == (uint)file.Inode && Path == path);
 }
 
 /// <summary>

@@ -52,6 +52,41 @@ namespace KillSafe.Analyzers.Tests.Rules
             """);
 
         [Fact]
+        public Task A_child_whose_output_is_read_to_the_end_has_ended() => RunAsync(Service + """
+                string List(string folder)
+                {
+                    using var finder = Process.Start(new ProcessStartInfo("find", folder) { RedirectStandardOutput = true })!;
+                    return finder.StandardOutput.ReadToEnd();
+                }
+
+                int Count(string folder)
+                {
+                    using var finder = Process.Start(new ProcessStartInfo("find", folder) { RedirectStandardOutput = true })!;
+                    int lines = 0;
+                    while (finder.StandardOutput.ReadLine() is not null)
+                        lines++;
+                    return lines;
+                }
+
+                void Detached(string command)
+                {
+                    // A launcher: the user's program runs in a session of its own.
+                    Process.Start("/bin/sh", new[] { "-c", $"setsid -f {command}" });
+                }
+            }
+            """);
+
+        [Fact]
+        public Task A_child_whose_output_is_read_once_is_not_waited_for() => RunAsync(Service + """
+                string First(string folder)
+                {
+                    var finder = {|#0:Process.Start(new ProcessStartInfo("find", folder) { RedirectStandardOutput = true })|}!;
+                    return finder.StandardOutput.ReadLine() ?? string.Empty;
+                }
+            }
+            """, Expected(0));
+
+        [Fact]
         public Task A_child_started_with_a_throw_on_null_and_awaited_is_waited_for() => RunAsync(Service + """
                 async Task Run(ProcessStartInfo info, CancellationToken token)
                 {

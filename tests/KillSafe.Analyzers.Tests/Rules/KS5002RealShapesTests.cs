@@ -95,6 +95,50 @@ namespace KillSafe.Analyzers.Tests.Rules
             """);
 
         [Fact]
+        public Task A_file_deleted_only_before_a_throw_is_a_broken_download_not_a_lock() => VerifyKS5002.AnalyzerAsync("""
+            using System;
+            using System.IO;
+            class Downloader
+            {
+                string Save(Stream source, string file)
+                {
+                    using (var target = new FileStream(file, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+                        source.CopyTo(target);
+                    var saved = new FileInfo(file);
+                    if (saved.Length == 0)
+                    {
+                        File.Delete(file);
+                        throw new InvalidDataException("empty download: " + file);
+                    }
+
+                    return file;
+                }
+            }
+            """);
+
+        [Fact]
+        public Task A_file_deleted_before_its_CreateNew_is_replaced_not_a_lock() => VerifyKS5002.AnalyzerAsync("""
+            using System.IO;
+            class Server
+            {
+                private const string LockPath = "/run/app/app.lock";
+                private FileStream? _lock;
+                void Start()
+                {
+                    if (File.Exists(LockPath))
+                        File.Delete(LockPath);
+                    _lock = new FileStream(LockPath, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+                }
+
+                public void Dispose()
+                {
+                    _lock?.Dispose();
+                    File.Delete(LockPath);
+                }
+            }
+            """);
+
+        [Fact]
         public Task A_lock_released_in_Dispose_or_by_DeleteOnClose_is_still_a_lock_by_existence() => VerifyKS5002.AnalyzerAsync("""
             using System;
             using System.IO;

@@ -146,6 +146,23 @@ namespace KillSafe.Analyzers.Tests.Rules
             Expected(4, "Path.GetTempFileName", "Path.GetTempFileName()"), Expected(5, "Path.GetTempFileName", "Path.GetTempFileName()"));
 
         [Fact]
+        public Task A_lost_name_stays_lost_whatever_happens_to_the_name_made_from_it() => VerifyKS5003.AnalyzerAsync("""
+            using System.IO;
+            class Download
+            {
+                void Fetch(Helper helper)
+                {
+                    // The folder is given to the program's own code and deleted: the .tmp file is another name.
+                    string folder = Path.Combine(Path.GetTempPath(), Path.GetFileNameWithoutExtension({|#0:Path.GetTempFileName()|}));
+                    helper.DownloadInto(folder);
+                    Directory.Delete(folder, recursive: true);
+                }
+            }
+            class Helper { public void DownloadInto(string folder) { } }
+            """,
+            Expected(0, "Path.GetTempFileName", "Path.GetTempFileName()"));
+
+        [Fact]
         public Task A_name_returned_deleted_or_given_to_the_programs_own_code_is_not_lost() => VerifyKS5003.AnalyzerAsync("""
             using System.IO;
             class Kept
@@ -155,6 +172,18 @@ namespace KillSafe.Analyzers.Tests.Rules
                 void Deleted() => File.Delete(Path.GetTempFileName());
                 void Given() => Owner.Take(Path.GetTempFileName());
                 void Moved(string to) => File.Move(Path.GetTempFileName(), to);
+                void KeptByFileInfo()
+                {
+                    var file = new FileInfo(Path.GetTempFileName());
+                    try { File.WriteAllText(file.FullName, "x"); } finally { file.Delete(); }
+                }
+                string Respelled() => Path.GetFullPath(Path.GetTempFileName());
+                void KeptByTheStream()
+                {
+                    var stream = File.Create(Path.GetTempFileName());
+                    stream.Close();
+                    File.Delete(stream.Name);
+                }
             }
             static class Owner { public static void Take(string path) { } }
             """);

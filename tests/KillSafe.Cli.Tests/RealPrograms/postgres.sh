@@ -43,8 +43,9 @@ ls -A "$base/live-sock" >"$base/live-sock-after.txt"; ls -A "$base/dead-sock" >"
 psql_on live 5440 "select count(*) from pg_stat_user_tables" >"$base/query.txt" 2>&1
 echo "$?" >"$base/query.exit"
 
-# SIGHUP makes PostgreSQL reload, not exit: verify must say so and report what its own SIGKILL left.
-"$dotnet" "$killsafe" verify --json --signal HUP --exit-timeout 3 --timeout 60 --ready-file "$base/hup-sock/.s.PGSQL.5442" --dir "$base/hup-sock" \
+# SIGHUP makes PostgreSQL reload, not exit: verify must say so and report what its own SIGKILL left. (--host:
+# this script runs in namespaces of its own already.)
+"$dotnet" "$killsafe" verify --host --json --signal HUP --exit-timeout 3 --timeout 60 --ready-file "$base/hup-sock/.s.PGSQL.5442" --dir "$base/hup-sock" \
   -- setpriv --reuid=postgres --regid=postgres --init-groups -- "$bin/postgres" -D "$base/hup" -p 5442 -k "$base/hup-sock" -c listen_addresses= \
   >"$base/verify.json" 2>"$base/verify.err"
 echo "$?" >"$base/verify.exit"

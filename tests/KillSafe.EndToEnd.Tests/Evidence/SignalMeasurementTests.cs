@@ -76,7 +76,7 @@ public sealed class SignalMeasurementTests : SocketEvidence
 
     public static TheoryData<string, int, string> PlainCases() => new()
     {
-        // signal, expected exit code, what runs (FACTS.md "Signals", re-measured here)
+        // signal, expected exit code, what runs (docs/linux-facts.md "Signals", re-measured here)
         { "TERM", 143, "PosixSignalRegistration SIGTERM" },
         { "HUP", 129, "PosixSignalRegistration SIGHUP" },
         { "INT", 130, "PosixSignalRegistration SIGINT|CancelKeyPress ControlC" },

@@ -55,7 +55,7 @@ public abstract class SocketEvidence : IDisposable
 
     /// <summary>
     /// One request to the server on <paramref name="port"/>: send 5 bytes, read until the server closes.
-    /// The server closes first, so its side of the connection enters TIME_WAIT (FACTS.md).
+    /// The server closes first, so its side of the connection enters TIME_WAIT (docs/linux-facts.md).
     /// </summary>
     protected static void ServeOnce(int port)
     {

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Text.Json;
+using KillSafe.Verification;
+using Xunit;
+
+namespace KillSafe.Cli.Tests;
+
+/// <summary>
+/// killsafe verify in namespaces of its own (the default where the kernel allows it): every leftover is the
+/// program's, nothing it leaves reaches the host, two runs do not see each other or the host's litter, and the
+/// real restart check starts the program again over what it left. Real processes and kernel objects throughout.
+/// </summary>
+public sealed class IsolationTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"ks-iso-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40]);
+    private readonly string _token = $"ks-iso-{Environment.ProcessId}-{Guid.NewGuid():N}"[..30];
+
+    public IsolationTests() => Directory.CreateDirectory(_dir);
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string Child => Path.Combine(AppContext.BaseDirectory, "KillSafe.TestChild.dll");
+
+    private (int ExitCode, string Output) Killsafe(params string[] args) => KillsafeProcess.Run(_dir, args);
+
+    private static JsonDocument Report(string output)
+    {
+        int start = output.IndexOf("{\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, "no JSON report in:\n" + output);
+        return JsonDocument.Parse(output[start..output.LastIndexOf('}')] + "}");
+    }
+
+    private static IEnumerable<(string Kind, string Identity)> Leftovers(JsonDocument report) =>
+        report.RootElement.GetProperty("leftovers").EnumerateArray().Select(l => (l.GetProperty("kind").GetString()!, l.GetProperty("identity").GetString()!));
+
+    // The key the test child derives from its token (TestChild's LeakKey).
+    private static int KeyOf(string token) => 0x4b530000 | (token.Aggregate(17, (h, c) => h * 31 + c) & 0xffff);
+
+    private static bool HostHasSegmentWithKey(int key) =>
+        File.ReadLines("/proc/sysvipc/shm").Skip(1).Any(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } f && int.Parse(f[0]) == key);
+
+    private static bool HostRunsProcessWith(string token) =>
+        Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)).Any(d =>
+        {
+            try
+            {
+                return File.ReadAllText(Path.Combine(d, "cmdline")).Contains(token, StringComparison.Ordinal) && !File.ReadAllText(Path.Combine(d, "cmdline")).Contains("killsafe", StringComparison.Ordinal);
+            }
+            catch (IOException)
+            {
+                return false; // the process ended while it was read
+            }
+        });
+
+    [Fact]
+    public void Every_leftover_is_reported_and_none_reaches_the_host()
+    {
+        var socket = Path.Combine(_dir, "leak.sock");
+        var (exitCode, output) = Killsafe("verify", "--json", "--no-restart", "--dir", _dir, "--ready-line", "READY", "--", KillsafeProcess.Dotnet, Child, "leak-all", _token, socket, "47211");
+        Assert.True(exitCode == 1, output);
+        using var report = Report(output);
+        Assert.True(report.RootElement.GetProperty("isolated").GetBoolean(), output);
+        var leftovers = Leftovers(report).ToList();
+        Assert.Contains(("sysVSharedMemory", $"key 0x{KeyOf(_token):x8}"), leftovers.Select(l => (l.Kind, l.Identity.Split(" id ")[0])));
+        Assert.Contains(("posixSemaphore", $"/dev/shm/sem.{_token}"), leftovers);
+        Assert.Contains(("unixSocketFile", socket), leftovers);
+        Assert.Contains(leftovers, l => l.Kind == "process");
+
+        // The host never had any of it: the namespaces took it all with them.
+        Assert.False(HostHasSegmentWithKey(KeyOf(_token)), "the SysV segment reached the host");
+        Assert.False(File.Exists($"/dev/shm/sem.{_token}"), "the semaphore reached the host");
+        Assert.Equal(UnixFileKind.Missing, UnixFile.KindOf(socket));
+        Assert.False(HostRunsProcessWith(_token), "the orphaned child runs on the host");
+    }
+
+    [Fact]
+    public async Task Two_isolated_runs_at_once_see_only_their_own_objects()
+    {
+        var first = _token + "a";
+        var second = _token + "b";
+        var runs = new[] { first, second }.Select(name => Task.Run(() => Killsafe("verify", "--json", "--no-restart", "--ready-line", "READY", "--", KillsafeProcess.Dotnet, Child, "devshm", name))).ToArray();
+        var results = await Task.WhenAll(runs);
+        for (int i = 0; i < 2; i++)
+        {
+            var (own, other) = i == 0 ? (first, second) : (second, first);
+            Assert.True(results[i].ExitCode == 1, results[i].Output);
+            using var report = Report(results[i].Output);
+            var identities = Leftovers(report).Select(l => l.Identity).ToList();
+            Assert.Contains("/dev/shm/" + own, identities);
+            Assert.DoesNotContain("/dev/shm/" + other, identities);
+            Assert.False(File.Exists("/dev/shm/" + own));
+        }
+    }
+
+    [Fact]
+    public async Task A_clean_program_passes_while_another_process_litters_the_host()
+    {
+        // A host process that keeps making files in /tmp and /dev/shm while verify runs.
+        var litter = Path.Combine(_dir, "litter");
+        Directory.CreateDirectory(litter);
+        using var litterer = ChildProcess.Start("/bin/sh", new[] { "-c", $"i=0; while true; do i=$((i+1)); : > {litter}/f$i; : > /dev/shm/{_token}-$i; sleep 0.05; done" });
+        try
+        {
+            await Task.Delay(200);
+            var (exitCode, output) = await Task.Run(() => Killsafe("verify", "--dir", _dir, "--signal", "TERM", "--ready-line", "READY", "--", KillsafeProcess.Dotnet, Child, "wait"));
+            Assert.True(exitCode == 0, output);
+            Assert.Contains("PASS", output);
+            Assert.Contains("isolated: ", output);
+        }
+        finally
+        {
+            litterer.KillTree();
+            await litterer.WaitForExitAsync(Timeout);
+            foreach (var file in Directory.EnumerateFiles("/dev/shm", _token + "-*"))
+                File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void The_real_restart_starts_a_program_that_removes_its_stale_socket_and_fails_one_that_does_not()
+    {
+        var path = Path.Combine(_dir, "service.sock");
+        var (_, cleaning) = Killsafe("verify", "--json", "--dir", _dir, "--ready-line", "READY", "--", KillsafeProcess.Dotnet, Child, "bind-unix-fresh", path);
+        using (var report = Report(cleaning))
+        {
+            var again = report.RootElement.GetProperty("startedAgain");
+            Assert.True(again.GetProperty("started").GetBoolean(), cleaning);
+        }
+
+        var (exitCode, plain) = Killsafe("verify", "--json", "--dir", _dir, "--ready-line", "READY", "--", KillsafeProcess.Dotnet, Child, "bind-unix", path);
+        Assert.Equal(1, exitCode);
+        using (var report = Report(plain))
+        {
+            var again = report.RootElement.GetProperty("startedAgain");
+            Assert.False(again.GetProperty("started").GetBoolean(), plain);
+            Assert.Matches("exited .*before", again.GetProperty("reason").GetString());
+            Assert.Contains("Address already in use", again.GetProperty("output").GetString()); // the restarted program's own error
+        }
+
+        Assert.Equal(UnixFileKind.Missing, UnixFile.KindOf(path));
+    }
+
+    [Fact]
+    public void Without_namespaces_verify_says_so_in_one_line_and_compares_the_whole_machine()
+    {
+        var refused = new Dictionary<string, string?> { ["KILLSAFE_UNSHARE"] = "/bin/false" };
+        var (exitCode, output) = KillsafeProcess.Run(_dir, new[] { "verify", "--no-restart", "--signal", "TERM", "--ready-line", "READY", "--", KillsafeProcess.Dotnet, Child, "wait" }, environment: refused);
+        Assert.True(exitCode == 0, output);
+        Assert.Single(output.Split('\n'), l => l.StartsWith("killsafe: isolation is not available here (/bin/false failed with exit code 1); comparing the whole machine instead", StringComparison.Ordinal));
+        Assert.DoesNotContain("isolated: ", output);
+
+        var (restartExit, restart) = KillsafeProcess.Run(_dir, new[] { "verify", "--restart", "--", "true" }, environment: refused);
+        Assert.Equal(2, restartExit);
+        Assert.Contains("--restart starts the program again over what it left, which needs isolation", restart);
+    }
+
+    [Fact]
+    public void An_ordinary_user_gets_isolation_through_a_user_namespace()
+    {
+        var (exitCode, output) = KillsafeProcess.Run(_dir, new[] { "verify", "--json", "--no-restart", "--ready-line", "READY", "--", KillsafeProcess.Dotnet, Child, "devshm", _token },
+            new[] { "/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups" });
+        Assert.True(exitCode == 1, output);
+        using var report = Report(output);
+        Assert.True(report.RootElement.GetProperty("isolated").GetBoolean(), output);
+        Assert.Contains(("posixSharedMemory", "/dev/shm/" + _token), Leftovers(report));
+        Assert.False(File.Exists("/dev/shm/" + _token));
+    }
+}
