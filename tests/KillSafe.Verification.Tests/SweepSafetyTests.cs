@@ -134,6 +134,32 @@ public sealed class SweepSafetyTests : KernelTest
     }
 
     [Fact]
+    public async Task A_socket_file_whose_path_is_longer_than_sun_path_is_judged_through_its_directory()
+    {
+        // A program binds such a path from inside its folder (a relative name); no sockaddr_un can hold the whole path.
+        var deep = Path.Combine(Scratch, new string('d', 60), new string('e', 40));
+        Directory.CreateDirectory(deep);
+        var stale = Path.Combine(deep, "stale.sock");
+        var served = Path.Combine(deep, "served.sock");
+        Assert.True(System.Text.Encoding.UTF8.GetByteCount(stale) > 108, stale);
+        const string bindHere = "import os,socket,sys,time\nos.chdir(sys.argv[1])\ns=socket.socket(socket.AF_UNIX)\ns.bind(sys.argv[2])\ns.listen(8)\nprint('READY',flush=True)\n";
+        using (var once = ChildProcess.Start(Python, new[] { "-c", bindHere, deep, "stale.sock" }))
+            Assert.Equal(0, await once.WaitForExitAsync(Timeout)); // exits without unlink(2): the file stays
+        var server = Helper("/usr/bin/unshare", "--net", Python, "-c", bindHere + "time.sleep(120)", deep, "served.sock");
+        await server.WaitForOutputAsync("READY", Timeout);
+
+        var inventory = Leaks.Inventory(Snapshot.Take(SnapshotOptions));
+        var dead = inventory.Single(l => l.Identity == stale);
+        Assert.Equal(Liveness.Dead, dead.Owner.Alive);
+        var alive = inventory.Single(l => l.Identity == served);
+        Assert.Equal(Liveness.Alive, alive.Owner.Alive); // our socket table cannot see it: only connect(2) can tell
+        Assert.Contains("accepts connections", alive.Owner.Evidence);
+        Assert.False(Assert.Single(Sweeper.Sweep(new[] { alive }, apply: true)).Removed);
+        Assert.True(Assert.Single(Sweeper.Sweep(new[] { dead }, apply: true)).Removed);
+        Assert.False(File.Exists(stale));
+    }
+
+    [Fact]
     public void An_abstract_name_with_a_newline_breaks_no_scan()
     {
         var name = $"killsafe-vt-{Environment.ProcessId}\nodd name";
