@@ -214,9 +214,12 @@ public sealed class AnalyzeTests : IDisposable
         foreach (var path in new[] { project, Path.Combine(_dir, "all.slnx") })
         {
             // A private, empty /tmp: only this analysis can put anything there, and whatever is left is its own.
-            // A TMPDIR under /tmp (CI gives the run one) is made again inside it, or MSBuild finds no temp folder.
+            // A TMPDIR under /tmp (CI gives the run one) is made again inside it, or MSBuild finds no temp folder,
+            // and killsafe's own folder is bound back in case the checkout lives under /tmp (through /mnt, in this
+            // private mount namespace only).
             var json = Path.Combine(_dir, Path.GetFileName(path) + ".json");
-            var (exitCode, output) = KillsafeProcess.Run(_dir, new[] { "analyze", path, "--format", "json", "--output", json }, new[] { "/usr/bin/unshare", "--mount", "/bin/sh", "-c", "mount -t tmpfs tmpfs /tmp && mkdir -p \"${TMPDIR:-/tmp}\" && \"$0\" \"$@\"; code=$?; echo; echo socket files left in /tmp:; find /tmp -type s; exit $code" }, workingDirectory: _dir);
+            const string privateTmp = "mount --bind \"$KS_KEEP\" /mnt && mount -t tmpfs tmpfs /tmp && mkdir -p \"$KS_KEEP\" \"${TMPDIR:-/tmp}\" && mount --bind /mnt \"$KS_KEEP\" && umount /mnt && \"$0\" \"$@\"; code=$?; echo; echo socket files left in /tmp:; find /tmp -type s; exit $code";
+            var (exitCode, output) = KillsafeProcess.Run(_dir, new[] { "analyze", path, "--format", "json", "--output", json }, new[] { "/usr/bin/unshare", "--mount", "/bin/sh", "-c", privateTmp }, workingDirectory: _dir, environment: new Dictionary<string, string?> { ["KS_KEEP"] = AppContext.BaseDirectory });
             Assert.True(exitCode == 1, output);
             Assert.EndsWith("socket files left in /tmp:", output.TrimEnd()); // the build host's was removed
             using var report = JsonDocument.Parse(File.ReadAllText(json));
