@@ -30,6 +30,7 @@ public static class Program
                           [--output FILE] [--exe auto|all|none] [--define A;B] [--fix [--apply]]
                                                                  KillSafe's rules over a solution, project or folder,
                                                                  without editing it (killsafe analyze --help)
+          killsafe --version                                     the tool's version
         KIND: sysv-shm, sysv-sem, sysv-msg, posix-shm, posix-sem, posix-mqueue, socket-file, file
         NAME: a path, or shm:ID, sem:ID, msg:ID; the user's word that it is stale (never removed while in use)
         """;
@@ -64,9 +65,24 @@ public static class Program
                 return args.Length == 0 ? Usage : Clean;
             }
 
+            if (args[0] == "--version")
+            {
+                // The informational version: the package version, plus the commit when the build knew it.
+                var version = typeof(Program).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+                    .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion;
+                Console.Out.WriteLine("killsafe " + (version ?? typeof(Program).Assembly.GetName().Version?.ToString() ?? "unknown"));
+                return Clean;
+            }
+
             var command = args[0];
             if (command == "analyze")
                 return await AnalyzeAsync(args[1..]).ConfigureAwait(false);
+            if (args.Skip(1).TakeWhile(a => a != "--").Any(a => a is "-h" or "--help"))
+            {
+                Console.Out.Write(Help);
+                return Clean;
+            }
+
             var options = Options.Parse(command, args.AsSpan(1).ToArray());
             return command switch
             {
@@ -74,7 +90,7 @@ public static class Program
                 "sweep" => Sweep(options),
                 "verify" => await VerifyAsync(options).ConfigureAwait(false),
                 "review" => Review.Run(options.Sarif, options.Base, options.Format ?? "github", options.Repository ?? Directory.GetCurrentDirectory()),
-                _ => throw new UsageException($"unknown command '{command}' (scan, sweep, verify, review)"),
+                _ => throw new UsageException($"unknown command '{command}' (scan, sweep, verify, review, analyze)"),
             };
         }
         catch (UsageException e)
@@ -305,11 +321,17 @@ public static class Program
 
             foreach (var restart in run.Restart)
                 Console.Out.WriteLine(run.StartedAgain is null ? $"restart check: {restart}" : $"hint, a bind like the program's: {restart}");
-            Console.Out.WriteLine(run.Passed ? "PASS: nothing left behind, restart works" : run.SurvivedSignal ? $"FAIL: the program survived {signal}" : "FAIL");
+            Console.Out.WriteLine(run.Passed ? "PASS: nothing left behind, " + RestartVerdict(run) : run.SurvivedSignal ? $"FAIL: the program survived {signal}" : "FAIL");
         }
 
         return run.Passed ? Clean : Leaking;
     }
+
+    /// <summary>What a passing run proved about the restart: a real start, binds like the program's, or nothing.</summary>
+    private static string RestartVerdict(KillRunReport run) =>
+        run.StartedAgain is { Started: true } ? "and it started again"
+        : run.Restart.Count > 0 ? "and its ports and socket paths bind again"
+        : "and nothing it held blocks a start (not started again)";
 
     // The same verify again, as the first process of fresh namespaces (Isolation.Command); it prepares its
     // mounts itself (--inside-isolation), prints the report and returns the exit code passed on here.
@@ -445,7 +467,7 @@ internal sealed class Options
     public static Options Parse(string command, string[] args)
     {
         if (!Accepted.TryGetValue(command, out var accepted))
-            throw new UsageException($"unknown command '{command}' (scan, sweep, verify, review)");
+            throw new UsageException($"unknown command '{command}' (scan, sweep, verify, review, analyze)");
         var options = new Options { Arguments = args };
         var directories = new List<string>();
         for (int i = 0; i < args.Length; i++)

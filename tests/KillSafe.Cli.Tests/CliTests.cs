@@ -81,6 +81,27 @@ public sealed class CliTests : IDisposable
         Assert.DoesNotContain("   at ", output); // no stack trace
     }
 
+    [Theory]
+    [InlineData("verify", "--help")]
+    [InlineData("sweep", "-h")]
+    [InlineData("scan", "--json", "--help")]
+    public void Help_after_a_command_prints_the_usage_and_exits_0(params string[] args)
+    {
+        var (exitCode, output) = Killsafe(args);
+        Assert.Equal(0, exitCode);
+        Assert.Contains("killsafe verify [--signal", output);
+        Assert.DoesNotContain("unknown option", output);
+    }
+
+    [Fact]
+    public void Version_prints_the_package_version_and_exits_0()
+    {
+        var (exitCode, output) = Killsafe(new[] { "--version" });
+        Assert.Equal(0, exitCode);
+        var expected = typeof(KillSafe.Verification.Snapshot).Assembly.GetName().Version!;
+        Assert.StartsWith($"killsafe {expected.Major}.{expected.Minor}.{expected.Build}", output.Trim());
+    }
+
     [Fact]
     public void A_readiness_timeout_is_exit_2_with_the_child_output()
     {

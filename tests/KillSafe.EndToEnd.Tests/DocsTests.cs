@@ -86,4 +86,17 @@ public sealed class DocsTests
         var listed = Regex.Matches(index, @"^\| \[(KS\d{4})\]", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
         Assert.Equal(Descriptors().Select(d => d.Id), listed);
     }
+
+    [Theory]
+    [InlineData("src/KillSafe.Analyzers.Package/README.md")]
+    [InlineData("src/KillSafe.Cli/README.md")]
+    [InlineData("src/KillSafe.Verification/README.md")]
+    public void A_package_readme_links_only_absolutely(string path)
+    {
+        // A feed's page shows the readme without the repository around it: a relative link leads nowhere.
+        var text = File.ReadAllText(Path.Combine(Repo.Root, path));
+        var links = Regex.Matches(text, @"\]\(([^)]+)\)").Select(m => m.Groups[1].Value).ToList();
+        Assert.NotEmpty(links);
+        Assert.All(links, link => Assert.StartsWith("https://", link));
+    }
 }

@@ -45,8 +45,25 @@ public sealed class PackageTests
         Assert.Equal("MIT", Value(metadata, "license"));
         Assert.Equal("README.md", Value(metadata, "readme"));
         Assert.Null(metadata.Elements().SingleOrDefault(e => e.Name.LocalName == "dependencies"));
+        Assert.StartsWith("https://", Value(metadata, "projectUrl"));
         using var zip = ZipFile.OpenRead(_package.PackagePath);
-        Assert.NotNull(zip.GetEntry("README.md"));
+        using var readme = new StreamReader(zip.GetEntry("README.md")!.Open());
+        var text = readme.ReadToEnd();
+        Assert.StartsWith("# KillSafe.Analyzers", text); // the package's own readme, not the repository's set-up steps
+        Assert.DoesNotContain("./eng/demo.sh", text);
+    }
+
+    [Fact]
+    public void Every_rule_page_ships_in_the_package_for_reading_offline()
+    {
+        using var zip = ZipFile.OpenRead(_package.PackagePath);
+        var ids = typeof(StaleUnixSocketFileAnalyzer).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && typeof(Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer).IsAssignableFrom(t))
+            .SelectMany(t => ((Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer)Activator.CreateInstance(t)!).SupportedDiagnostics)
+            .Select(d => d.Id).Distinct().ToList();
+        Assert.NotEmpty(ids);
+        foreach (var id in ids)
+            Assert.True(zip.GetEntry($"docs/{id}.md") is not null, $"docs/{id}.md is not in the package");
     }
 
     [Theory]

@@ -62,7 +62,12 @@ namespace KillSafe.Analyzers.Flow
         /// body, and in every member of the type other than constructors and initializers (Dispose, Stop, ...).
         /// </summary>
         /// <param name="skipBody">Member bodies to leave out (KS4002 leaves out finalizers and what only they call).</param>
-        public static List<ResourceIdentity> ActionsAfter(IOperation call, ISymbol containing, ActionFinder finder, System.Func<IOperation, bool>? skipBody = null)
+        /// <param name="elsewhereOnlyKnown">
+        /// Keep only the identified actions of the other members: for a name only this body holds (a fresh
+        /// <c>GetTempFileName</c> name in a local), another member's action on an object it cannot identify is
+        /// about something else; the name reaches other code only by a hand-over, which the rules check apart.
+        /// </param>
+        public static List<ResourceIdentity> ActionsAfter(IOperation call, ISymbol containing, ActionFinder finder, System.Func<IOperation, bool>? skipBody = null, bool elsewhereOnlyKnown = false)
         {
             var found = new List<ResourceIdentity>();
             var root = IdentityResolver.Root(call);
@@ -74,7 +79,15 @@ namespace KillSafe.Analyzers.Flow
             foreach (var body in finder.Resolver.TypeBodies(type))
             {
                 if (!IsConstruction(body) && body.Syntax != root.Syntax && skipBody?.Invoke(body) != true)
+                {
+                    int before = found.Count;
                     finder.Collect(body, int.MaxValue, found);
+                    for (int i = found.Count - 1; elsewhereOnlyKnown && i >= before; i--)
+                    {
+                        if (found[i].IsUnknown)
+                            found.RemoveAt(i);
+                    }
+                }
             }
 
             return found;

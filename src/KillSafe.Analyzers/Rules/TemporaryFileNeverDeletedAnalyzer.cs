@@ -48,7 +48,8 @@ namespace KillSafe.Analyzers.Rules
         /// The temporary file <paramref name="operation"/> creates: its identity, how to show it, and whether its name
         /// is lost at once (then nothing later can delete it); null when it creates none.
         /// </summary>
-        private static (ResourceIdentity[] Paths, string Display, bool NameLost)? Created(IOperation operation, IdentityResolver resolver)
+        /// <remarks>FreshName: a <c>GetTempFileName</c> name kept in a local of this body, which no other member can spell.</remarks>
+        private static (ResourceIdentity[] Paths, string Display, bool NameLost, bool FreshName)? Created(IOperation operation, IdentityResolver resolver)
         {
             var (method, arguments) = CallSite.Of(operation);
             if (method is null || resolver.Catalog.Match(method) is not { Role: ApiRole.Create } row)
@@ -58,8 +59,8 @@ namespace KillSafe.Analyzers.Rules
                 // GetTempFileName: the path lives in the variable it is stored in.
                 // (a read of a variable written once resolves to the call itself).
                 if (KernelObjectCreation.StoredIn(operation) is ILocalSymbol local)
-                    return (new[] { resolver.Resolve(operation), ResourceIdentity.FromSymbol(local, local.Name) }, local.Name, false);
-                return NameIsLost(operation, resolver.Catalog) ? (new[] { resolver.Resolve(operation) }, CallSite.Display(method) + "()", true) : null;
+                    return (new[] { resolver.Resolve(operation), ResourceIdentity.FromSymbol(local, local.Name) }, local.Name, false, true);
+                return NameIsLost(operation, resolver.Catalog) ? (new[] { resolver.Resolve(operation) }, CallSite.Display(method) + "()", true, true) : null;
             }
 
             if (!KernelObjectCreation.HasRequiredFlag(row, arguments, resolver.Catalog) || row.IdentityArgument >= arguments.Length || FileOptionsArgument.DeletesOnClose(arguments, resolver.Catalog))
@@ -68,7 +69,7 @@ namespace KillSafe.Analyzers.Rules
             if (!PathRoot.StartsAt(path, resolver, PathRoot.IsTempPath))
                 return null;
             var identity = resolver.Resolve(path);
-            return identity.IsUnknown ? null : (new[] { identity }, path.Syntax.ToString(), false);
+            return identity.IsUnknown ? null : (new[] { identity }, path.Syntax.ToString(), false, false);
         }
 
         /// <summary>
@@ -189,7 +190,7 @@ namespace KillSafe.Analyzers.Rules
             }
 
             var deletes = ActionFinder.Removals(resolver, ResourceKind.TemporaryFile, cleanup);
-            if (Precedence.ActionsAfter(operation, context.ContainingSymbol, deletes).Any(d => d.IsUnknown || created.Paths.Contains(d)))
+            if (Precedence.ActionsAfter(operation, context.ContainingSymbol, deletes, elsewhereOnlyKnown: created.FreshName).Any(d => d.IsUnknown || created.Paths.Contains(d)))
                 return;
             // A directory the path is built from, deleted with everything in it (a per-run temporary folder).
             var arguments = CallSite.Of(operation).Arguments;

@@ -280,6 +280,31 @@ namespace KillSafe.Analyzers.Tests.Rules
         }
 
         [Fact]
+        public Task A_possible_cleanup_in_another_member_says_nothing_about_a_fresh_name_kept_in_a_local() => VerifyKS5003.AnalyzerAsync("""
+            using System.IO;
+            interface ILog { void Write(string text); }
+            class Report
+            {
+                private readonly ILog _log;
+                private string _shared = Path.Combine(Path.GetTempPath(), "report.txt");
+                Report(ILog log) { _log = log; }
+                void Diff(string[] lines)
+                {
+                    var kept = Path.GetTempFileName();          // handed to code that may delete it: quiet
+                    File.WriteAllLines(kept, lines);
+                    _log.Write($"see {kept}");
+                }
+                void Scratch(string[] lines)
+                {
+                    var scratch = {|#0:Path.GetTempFileName()|}; // only this body can name it, and it never deletes it
+                    File.WriteAllLines(scratch, lines);
+                }
+                void Shared() => File.WriteAllText(_shared, "x"); // a fixed name: another member's unknown call may delete it
+                void Forget(string any) => _log.Write(any);
+            }
+            """, Expected(0, "Path.GetTempFileName", "scratch"));
+
+        [Fact]
         public async Task A_lost_name_gets_no_fix_that_could_not_compile()
         {
             var test = new KillSafeTest<TemporaryFileNeverDeletedAnalyzer, DeleteTemporaryFileCodeFix>
