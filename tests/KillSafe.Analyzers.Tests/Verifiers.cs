@@ -11,22 +11,32 @@ using KillSafe.Tests.Shared;
 
 namespace KillSafe.Analyzers.Tests
 {
+    /// <summary>References a test adds to the SDK's reference pack; each test names its own.</summary>
+    [System.Flags]
+    public enum ExtraReferences
+    {
+        None = 0,
+        TmdsLibC = 1,
+        AspNetCore = 2,
+    }
+
     /// <summary>
     /// A code fix test against the SDK's own reference pack and the latest C#; Tmds.LibC and ASP.NET Core only
-    /// when the test asks for them (a rule must also work in a project that references neither).
+    /// when the test names them, so every other test shows the rule in a project that references neither
+    /// (a P/Invoke declared by the project itself must be recognised without Tmds.LibC).
     /// </summary>
     public sealed class KillSafeTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
         where TAnalyzer : DiagnosticAnalyzer, new()
         where TCodeFix : CodeFixProvider, new()
     {
-        public KillSafeTest(bool aspNetCore = false, bool tmdsLibC = true)
+        public KillSafeTest(ExtraReferences extra = ExtraReferences.None)
         {
             // No package to resolve (that would need the network): the SDK's own reference pack instead.
             ReferenceAssemblies = new ReferenceAssemblies(TestReferences.TargetFramework);
             TestState.AdditionalReferences.AddRange(TestReferences.NetCore);
-            if (tmdsLibC)
+            if ((extra & ExtraReferences.TmdsLibC) != 0)
                 TestState.AdditionalReferences.Add(TestReferences.TmdsLibC);
-            if (aspNetCore)
+            if ((extra & ExtraReferences.AspNetCore) != 0)
                 TestState.AdditionalReferences.AddRange(TestReferences.AspNetCore);
         }
 
@@ -49,23 +59,29 @@ namespace KillSafe.Analyzers.Tests
         public static DiagnosticResult Diagnostic(DiagnosticDescriptor descriptor) => new DiagnosticResult(descriptor);
 
         /// <summary>The analyzer reports exactly <paramref name="expected"/> (nothing when empty).</summary>
-        public static Task AnalyzerAsync(string source, params DiagnosticResult[] expected) => AnalyzerAsync(source, aspNetCore: false, expected);
+        public static Task AnalyzerAsync(string source, params DiagnosticResult[] expected) => AnalyzerAsync(source, ExtraReferences.None, expected);
 
-        public static Task AnalyzerAsync(string source, bool aspNetCore, params DiagnosticResult[] expected)
+        public static Task AnalyzerAsync(string source, ExtraReferences extra, params DiagnosticResult[] expected)
         {
-            var test = new KillSafeTest<TAnalyzer, TCodeFix>(aspNetCore) { TestCode = source };
+            var test = new KillSafeTest<TAnalyzer, TCodeFix>(extra) { TestCode = source };
             test.ExpectedDiagnostics.AddRange(expected);
             return test.RunAsync(CancellationToken.None);
         }
 
         /// <summary>The fix turns <paramref name="source"/> into <paramref name="fixedSource"/>, which compiles; Fix All is checked too.</summary>
         public static Task CodeFixAsync(string source, string fixedSource, params DiagnosticResult[] expected) =>
-            CodeFixAsync(source, fixedSource, OutputKind.DynamicallyLinkedLibrary, expected);
+            CodeFixAsync(source, fixedSource, OutputKind.DynamicallyLinkedLibrary, ExtraReferences.None, expected);
+
+        public static Task CodeFixAsync(string source, string fixedSource, ExtraReferences extra, params DiagnosticResult[] expected) =>
+            CodeFixAsync(source, fixedSource, OutputKind.DynamicallyLinkedLibrary, extra, expected);
 
         /// <summary>As above, for a program (top-level statements need an executable).</summary>
-        public static Task CodeFixAsync(string source, string fixedSource, OutputKind outputKind, params DiagnosticResult[] expected)
+        public static Task CodeFixAsync(string source, string fixedSource, OutputKind outputKind, params DiagnosticResult[] expected) =>
+            CodeFixAsync(source, fixedSource, outputKind, ExtraReferences.None, expected);
+
+        public static Task CodeFixAsync(string source, string fixedSource, OutputKind outputKind, ExtraReferences extra, params DiagnosticResult[] expected)
         {
-            var test = new KillSafeTest<TAnalyzer, TCodeFix> { TestCode = source, FixedCode = fixedSource };
+            var test = new KillSafeTest<TAnalyzer, TCodeFix>(extra) { TestCode = source, FixedCode = fixedSource };
             test.TestState.OutputKind = outputKind;
             test.FixedState.OutputKind = outputKind;
             test.ExpectedDiagnostics.AddRange(expected);

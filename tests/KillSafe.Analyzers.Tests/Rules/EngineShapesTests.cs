@@ -19,7 +19,7 @@ namespace KillSafe.Analyzers.Tests.Rules
         private static Task Run<TAnalyzer>(DiagnosticResult[] expected, bool tmdsLibC, params (string Name, string Source)[] sources)
             where TAnalyzer : Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer, new()
         {
-            var test = new KillSafeTest<TAnalyzer, EmptyCodeFixProvider>(tmdsLibC: tmdsLibC);
+            var test = new KillSafeTest<TAnalyzer, EmptyCodeFixProvider>(tmdsLibC ? ExtraReferences.TmdsLibC : ExtraReferences.None);
             foreach (var source in sources)
                 test.TestState.Sources.Add(source);
             test.ExpectedDiagnostics.AddRange(expected);

@@ -55,7 +55,7 @@ static class Web
     static void Configure(KestrelServerOptions o, string path) { {|#0:o.ListenUnixSocket({|#1:path|})|}; }
 }
 ";
-            var test = new KillSafeTest<StaleUnixSocketFileAnalyzer, StaleUnixSocketFileCodeFix>(aspNetCore: true) { TestCode = source, FixedCode = source, CodeActionEquivalenceKey = StaleUnixSocketFileCodeFix.AbstractNameKey };
+            var test = new KillSafeTest<StaleUnixSocketFileAnalyzer, StaleUnixSocketFileCodeFix>(ExtraReferences.AspNetCore) { TestCode = source, FixedCode = source, CodeActionEquivalenceKey = StaleUnixSocketFileCodeFix.AbstractNameKey };
             test.ExpectedDiagnostics.Add(Expected("KestrelServerOptions.ListenUnixSocket", "path", 0, 1));
             await test.RunAsync(CancellationToken.None);
         }

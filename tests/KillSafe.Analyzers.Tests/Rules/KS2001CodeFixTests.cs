@@ -40,8 +40,8 @@ class Server
 }
 " + Helper, Expected("path"));
 
-        private static KillSafeTest<StaleUnixSocketFileAnalyzer, StaleUnixSocketFileCodeFix> Test(bool aspNetCore = false) =>
-            new(aspNetCore) { CodeActionEquivalenceKey = StaleUnixSocketFileCodeFix.EquivalenceKey };
+        private static KillSafeTest<StaleUnixSocketFileAnalyzer, StaleUnixSocketFileCodeFix> Test(ExtraReferences extra = ExtraReferences.None) =>
+            new(extra) { CodeActionEquivalenceKey = StaleUnixSocketFileCodeFix.EquivalenceKey };
 
         [Fact]
         public async Task Top_level_statements_get_the_call_and_the_helper_after_them()
@@ -134,7 +134,7 @@ class B
         [Fact]
         public async Task Expression_lambda_of_kestrel_becomes_a_block()
         {
-            var test = Test(aspNetCore: true);
+            var test = Test(ExtraReferences.AspNetCore);
             test.TestCode = @"using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 static class Web
@@ -198,7 +198,7 @@ class Server
         [Fact]
         public async Task Raw_tmds_bind_gets_the_removal_before_it()
         {
-            var test = Test();
+            var test = Test(ExtraReferences.TmdsLibC);
             test.TestCode = @"using System;
 using System.Text;
 using Tmds.Linux;

@@ -57,7 +57,7 @@ class Startup
 {
     const string SocketPath = ""/run/web.sock"";
     static void Configure(KestrelServerOptions options) => {|#0:options.ListenUnixSocket({|#1:SocketPath|})|};
-}", aspNetCore: true, Expected("KestrelServerOptions.ListenUnixSocket", "/run/web.sock"));
+}", ExtraReferences.AspNetCore, Expected("KestrelServerOptions.ListenUnixSocket", "/run/web.sock"));
 
         [Fact]
         public Task Raw_Tmds_bind_of_an_encoded_path_is_flagged() => VerifyCS.AnalyzerAsync(@"
@@ -76,7 +76,7 @@ unsafe class Server
         {|#0:bind(fd, (sockaddr*)&addr, SizeOf.sockaddr_un)|};
         listen(fd, 16);
     }
-}", Expected("LibC.bind", "path"));
+}", ExtraReferences.TmdsLibC, Expected("LibC.bind", "path"));
 
         [Fact]
         public Task Raw_DllImport_bind_of_a_marshalled_sockaddr_un_is_flagged() => VerifyCS.AnalyzerAsync(@"
@@ -246,7 +246,7 @@ unsafe class Server
         Encoding.UTF8.GetBytes(path, new Span<byte>(addr.sun_path, 108));
         bind(fd, (sockaddr*)&addr, SizeOf.sockaddr_un);
     }
-}");
+}", ExtraReferences.TmdsLibC);
 
         [Fact]
         public Task Abstract_names_create_no_file_and_are_quiet() => VerifyCS.AnalyzerAsync(Usings + @"
@@ -278,7 +278,7 @@ using static Tmds.Linux.LibC;
 unsafe class Server
 {
     static void Listen(int fd, sockaddr_un* addr) => bind(fd, (sockaddr*)addr, SizeOf.sockaddr_un);
-}");
+}", ExtraReferences.TmdsLibC);
 
         [Fact]
         public Task A_compilation_without_socket_apis_gets_no_diagnostic() => VerifyCS.AnalyzerAsync(@"

@@ -27,7 +27,7 @@ static class Native
 
         private static KillSafeTest<SignalPathMissesCleanupAnalyzer, SignalCleanupCodeFix> Test(string source, string? fixedSource = null, bool aspNetCore = false, params DiagnosticResult[] expected)
         {
-            var test = new KillSafeTest<SignalPathMissesCleanupAnalyzer, SignalCleanupCodeFix>(aspNetCore, tmdsLibC: false) { TestCode = source };
+            var test = new KillSafeTest<SignalPathMissesCleanupAnalyzer, SignalCleanupCodeFix>(aspNetCore ? ExtraReferences.AspNetCore : ExtraReferences.None) { TestCode = source };
             test.TestState.OutputKind = OutputKind.ConsoleApplication;
             if (fixedSource is not null)
             {

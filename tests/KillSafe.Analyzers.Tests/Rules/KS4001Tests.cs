@@ -22,7 +22,7 @@ static class Native
 
         private static KillSafeTest<SignalPathMissesCleanupAnalyzer, SignalCleanupCodeFix> Test(string source, string? fixedSource = null, bool aspNetCore = false, OutputKind kind = OutputKind.ConsoleApplication, string? batchFixedSource = null, params DiagnosticResult[] expected)
         {
-            var test = new KillSafeTest<SignalPathMissesCleanupAnalyzer, SignalCleanupCodeFix>(aspNetCore) { TestCode = source };
+            var test = new KillSafeTest<SignalPathMissesCleanupAnalyzer, SignalCleanupCodeFix>(aspNetCore ? ExtraReferences.AspNetCore : ExtraReferences.None) { TestCode = source };
             test.TestState.OutputKind = kind;
             if (fixedSource is not null)
             {

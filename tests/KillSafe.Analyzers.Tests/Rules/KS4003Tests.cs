@@ -29,7 +29,7 @@ unsafe class Cleanup
         {|#2:sigaction(SIGKILL, action, null)|};
         {|#3:signal(19, IntPtr.Zero)|};
     }
-}",
+}", ExtraReferences.TmdsLibC,
             Expected(0, "Create", "SIGKILL"), Expected(1, "Create", "SIGKILL"), Expected(2, "sigaction", "SIGKILL"), Expected(3, "signal", "SIGSTOP"));
 
         [Fact]
@@ -46,6 +46,6 @@ unsafe class Cleanup
         PosixSignalRegistration.Create(configured, c => { });
         sigaction(SIGTERM, action, null);
     }
-}");
+}", ExtraReferences.TmdsLibC);
     }
 }

@@ -18,7 +18,7 @@ namespace KillSafe.Analyzers.Tests.Rules
         private static KillSafeTest<ExitHandlerMissesSigtermAnalyzer, ExitOnSigtermCodeFix> Test(
             string source, string? fixedSource = null, OutputKind kind = OutputKind.ConsoleApplication, string? targetFramework = null, bool aspNetCore = false, params DiagnosticResult[] expected)
         {
-            var test = new KillSafeTest<ExitHandlerMissesSigtermAnalyzer, ExitOnSigtermCodeFix>(aspNetCore, tmdsLibC: false) { TestCode = source };
+            var test = new KillSafeTest<ExitHandlerMissesSigtermAnalyzer, ExitOnSigtermCodeFix>(aspNetCore ? ExtraReferences.AspNetCore : ExtraReferences.None) { TestCode = source };
             test.TestState.OutputKind = kind;
             if (targetFramework is not null)
                 test.TestState.AnalyzerConfigFiles.Add(("/.globalconfig", "is_global = true\nbuild_property.TargetFramework = " + targetFramework + "\n"));
@@ -74,7 +74,7 @@ static class Cleanup
     }
 }
 ";
-            var test = new KillSafeTest<ExitHandlerMissesSigtermAnalyzer, ExitOnSigtermCodeFix>(tmdsLibC: false);
+            var test = new KillSafeTest<ExitHandlerMissesSigtermAnalyzer, ExitOnSigtermCodeFix>();
             test.TestState.OutputKind = OutputKind.ConsoleApplication;
             test.FixedState.OutputKind = OutputKind.ConsoleApplication;
             test.CodeFixTestBehaviors |= CodeFixTestBehaviors.SkipLocalDiagnosticCheck;

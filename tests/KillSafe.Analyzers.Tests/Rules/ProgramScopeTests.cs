@@ -25,7 +25,7 @@ Console.ReadLine();
 
         private static KillSafeTest<ExitHandlerMissesSigtermAnalyzer, ExitOnSigtermCodeFix> ExitHandlerTest(string globalConfig, string extraSource = "")
         {
-            var test = new KillSafeTest<ExitHandlerMissesSigtermAnalyzer, ExitOnSigtermCodeFix>(tmdsLibC: false) { TestCode = ExitHandlerProgram };
+            var test = new KillSafeTest<ExitHandlerMissesSigtermAnalyzer, ExitOnSigtermCodeFix>() { TestCode = ExitHandlerProgram };
             if (extraSource.Length > 0)
                 test.TestState.Sources.Add(("/Assembly.cs", extraSource));
             test.TestState.OutputKind = OutputKind.ConsoleApplication;

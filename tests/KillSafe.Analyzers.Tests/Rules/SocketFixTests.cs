@@ -91,7 +91,7 @@ class Server
         [Fact]
         public async Task KS3001_tmds_style_uses_the_libraries_constants()
         {
-            var test = new KillSafeTest<RawListenerWithoutReuseAddressAnalyzer, RawReuseAddressCodeFix>
+            var test = new KillSafeTest<RawListenerWithoutReuseAddressAnalyzer, RawReuseAddressCodeFix>(ExtraReferences.TmdsLibC)
             {
                 TestCode = SocketRuleTests.RawListener,
                 FixedCode = SocketRuleTests.RawListener.Replace("        {|#0:bind(fd, (sockaddr*)&addr, SizeOf.sockaddr_in)|};", @"        int reuseAddress = 1;
@@ -177,7 +177,7 @@ class Server
         [Fact]
         public async Task KS2002_unlinks_after_the_close_of_the_same_socket()
         {
-            var test = new KillSafeTest<RawUnixSocketNeverUnlinkedAnalyzer, UnlinkAfterCloseCodeFix>
+            var test = new KillSafeTest<RawUnixSocketNeverUnlinkedAnalyzer, UnlinkAfterCloseCodeFix>(ExtraReferences.TmdsLibC)
             {
                 TestCode = @"using System;
 using System.Text;

@@ -34,7 +34,7 @@ unsafe class Server
 
         [Fact]
         public Task KS3001_raw_stream_listener_without_reuseaddr_is_flagged() =>
-            KS3001.AnalyzerAsync(RawListener, KS3001.Diagnostic(RawListenerWithoutReuseAddressAnalyzer.Rule).WithLocation(0).WithArguments("bind"));
+            KS3001.AnalyzerAsync(RawListener, ExtraReferences.TmdsLibC, KS3001.Diagnostic(RawListenerWithoutReuseAddressAnalyzer.Rule).WithLocation(0).WithArguments("bind"));
 
         [Fact]
         public Task KS3001_reuseaddr_set_before_bind_is_quiet() => KS3001.AnalyzerAsync(@"
@@ -51,7 +51,7 @@ unsafe class Server
         bind(fd, (sockaddr*)&addr, SizeOf.sockaddr_in6);
         listen(fd, 16);
     }
-}");
+}", ExtraReferences.TmdsLibC);
 
         [Fact]
         public Task KS3001_pinvoke_with_literal_constants_is_recognised() => KS3001.AnalyzerAsync(@"
@@ -91,7 +91,7 @@ unsafe class Server
     static void Unix(sockaddr* a) { int fd = socket(AF_UNIX, SOCK_STREAM, 0); bind(fd, a, SizeOf.sockaddr_un); listen(fd, 1); }
     static void Client(sockaddr* a) { int fd = socket(AF_INET, SOCK_STREAM, 0); bind(fd, a, SizeOf.sockaddr_in); }
     static void Unknown(int domain, sockaddr* a) { int fd = socket(domain, SOCK_STREAM, 0); bind(fd, a, SizeOf.sockaddr_in); listen(fd, 1); }
-}");
+}", ExtraReferences.TmdsLibC);
 
         [Fact]
         public Task KS3002_ProtocolType_IP_and_Unspecified_listeners_are_flagged() => KS3002.AnalyzerAsync(@"
@@ -154,7 +154,7 @@ unsafe class Server
         var l = new linger { l_onoff = 1, l_linger = 0 };
         {|#3:setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, (socklen_t)sizeof(linger))|};
     }
-}",
+}", ExtraReferences.TmdsLibC,
             KS3003.Diagnostic(AbortiveCloseAnalyzer.Rule).WithLocation(0).WithArguments("LingerState"),
             KS3003.Diagnostic(AbortiveCloseAnalyzer.Rule).WithLocation(1).WithArguments("LingerState"),
             KS3003.Diagnostic(AbortiveCloseAnalyzer.Rule).WithLocation(2).WithArguments("SetSocketOption"),
@@ -193,7 +193,7 @@ unsafe class Server
         listen(_fd, 4);
     }
     public void Stop() => close(_fd);
-}", KS2002.Diagnostic(RawUnixSocketNeverUnlinkedAnalyzer.Rule).WithLocation(0).WithLocation(1).WithArguments("bind", "path"));
+}", ExtraReferences.TmdsLibC, KS2002.Diagnostic(RawUnixSocketNeverUnlinkedAnalyzer.Rule).WithLocation(0).WithLocation(1).WithArguments("bind", "path"));
 
         [Fact]
         public Task KS2002_unlink_in_another_member_or_after_the_bind_is_quiet_and_managed_binds_are_not_its_business() => KS2002.AnalyzerAsync(@"
@@ -227,6 +227,6 @@ unsafe class Server : IDisposable
     }
 
     static void Managed(Socket s) => s.Bind(new UnixDomainSocketEndPoint(""/run/managed.sock""));
-}");
+}", ExtraReferences.TmdsLibC);
     }
 }
