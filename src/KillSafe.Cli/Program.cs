@@ -11,7 +11,7 @@ namespace KillSafe.Cli;
 /// </summary>
 public static class Program
 {
-    public const int Clean = 0, Leaking = 1, Usage = 2;
+    public const int Clean = 0, Leaking = 1, Usage = 2, EnvironmentFailure = 3;
 
     private const string Help = """
         usage:
@@ -98,7 +98,13 @@ public static class Program
             Console.Error.WriteLine("killsafe: " + e.Message);
             return Usage;
         }
-        catch (Exception e) when (e is VerificationException or KillSafe.Verification.Proc.ProcParseException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is VerificationEnvironmentException or IOException or UnauthorizedAccessException)
+        {
+            // The machine, not the input: no /proc, a kernel table of a shape KillSafe does not know, no permission.
+            Console.Error.WriteLine("killsafe: cannot inspect this machine: " + e.Message.Split('\n')[0]);
+            return EnvironmentFailure;
+        }
+        catch (VerificationException e)
         {
             Console.Error.WriteLine("killsafe: " + e.Message.Split('\n')[0]);
             if (e.Message.Contains('\n', StringComparison.Ordinal))
@@ -140,15 +146,25 @@ public static class Program
         return helper.ExitCode;
     }
 
-    private static LeakReport ScanWithRecords(Options options) =>
-        Leaks.Scan(Snapshot.Take(options.Snapshot), options.Diff, LeftoverRecords.Load(LeftoverRecords.DefaultPath));
+    private static (Snapshot Snapshot, LeakReport Report) ScanWithRecords(Options options)
+    {
+        var snapshot = Snapshot.Take(options.Snapshot);
+        return (snapshot, Leaks.Scan(snapshot, options.Diff, LeftoverRecords.Load(LeftoverRecords.DefaultPath)));
+    }
+
+    /// <summary>One line per kernel table that was not there: what it lists was not inspected (never "nothing").</summary>
+    private static void NoteMissingTables(Snapshot snapshot)
+    {
+        foreach (var table in snapshot.MissingTables)
+            Console.Out.WriteLine($"note: {table} is not there (a kernel without it, or hidden here): what it lists was not inspected");
+    }
 
     private static int Scan(Options options)
     {
-        var report = ScanWithRecords(options);
+        var (snapshot, report) = ScanWithRecords(options);
         if (options.Json)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(new { schemaVersion = 1, scope = Scope(options), stale = report.Leftovers, unproven = report.Unproven, runtimeLitter = report.RuntimeLitter, messageQueuesMounted = report.MessageQueuesMounted }, Json));
+            Console.Out.WriteLine(JsonSerializer.Serialize(new { schemaVersion = 1, scope = Scope(options), stale = report.Leftovers, unproven = report.Unproven, runtimeLitter = report.RuntimeLitter, messageQueuesMounted = report.MessageQueuesMounted, missingTables = snapshot.MissingTables }, Json));
             return report.IsClean ? Clean : Leaking;
         }
 
@@ -160,12 +176,13 @@ public static class Program
             Console.Out.WriteLine("nothing outlives its owner");
         if (!report.MessageQueuesMounted)
             Console.Out.WriteLine("note: /dev/mqueue is not mounted, POSIX message queues were not inspected");
+        NoteMissingTables(snapshot);
         return report.IsClean ? Clean : Leaking;
     }
 
     private static int Sweep(Options options)
     {
-        var report = ScanWithRecords(options);
+        var (snapshot, report) = ScanWithRecords(options);
         var candidates = report.Leftovers.Concat(report.Unproven).Concat(report.RuntimeLitter).ToList();
         if (options.Only.Count > 0)
         {
@@ -194,6 +211,7 @@ public static class Program
                 removed = actions.Count(a => a.Outcome == SweepOutcome.Removed),
                 wouldRemove = actions.Count(a => a.Outcome == SweepOutcome.WouldRemove),
                 failed = actions.Count(a => a.Outcome == SweepOutcome.Failed),
+                missingTables = snapshot.MissingTables,
                 actions = actions.Select(a => new { outcome = a.Outcome, kind = a.Leftover.Kind, identity = a.Leftover.Identity, id = a.Leftover.Id, owner = a.Leftover.Owner, a.Reason }),
             }, Json));
             return failed ? Leaking : Clean;
@@ -208,6 +226,7 @@ public static class Program
 
         if (actions.Count == 0)
             Console.Out.WriteLine("nothing to sweep");
+        NoteMissingTables(snapshot);
         if (!options.Apply)
             Console.Out.WriteLine("dry run: nothing was changed; run with --apply to remove");
         return failed ? Leaking : Clean;

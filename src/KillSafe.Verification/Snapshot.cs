@@ -74,24 +74,31 @@ public sealed class Snapshot
     /// <summary>Files (of every kind, socket files included) in the chosen directories.</summary>
     public IReadOnlyList<FileEntry> Files { get; private init; } = Array.Empty<FileEntry>();
 
+    /// <summary>
+    /// Kernel tables that were not there (a kernel without SysV IPC or IPv6, a table hidden by a mount): what
+    /// they list was not inspected, and reports say so rather than report nothing.
+    /// </summary>
+    public IReadOnlyList<string> MissingTables { get; private init; } = Array.Empty<string>();
+
     /// <summary>Boot time (seconds since the epoch), to compare process start times with SysV change times.</summary>
     public long BootTime { get; private init; }
 
     /// <summary>Takes a snapshot.</summary>
-    /// <exception cref="VerificationException">There is no /proc (not Linux, or not mounted).</exception>
+    /// <exception cref="VerificationEnvironmentException">There is no /proc (not Linux, or not mounted).</exception>
     /// <exception cref="ProcParseException">A kernel table had an unexpected shape.</exception>
     public static Snapshot Take(SnapshotOptions? options = null)
     {
         options ??= new SnapshotOptions();
         var proc = options.ProcRoot;
         if (!Directory.Exists(Path.Combine(proc, "self")))
-            throw new VerificationException($"no {proc}: KillSafe verification needs Linux with /proc mounted");
+            throw new VerificationEnvironmentException($"no {proc}: KillSafe verification needs Linux with /proc mounted");
 
         // sock_diag answers for this process's own network namespace; a ProcRoot other than /proc (tests that
         // feed their own tables) is read from its net/unix.
         var sockets = proc == "/proc" ? UnixSocketDiag.Dump() : null;
         bool fromNetlink = sockets is not null;
         int skipped = 0;
+        var missing = new List<string>();
         sockets ??= UnixSocketTable.Parse(ReadOrEmpty(Path.Combine(proc, "net", "unix"), "Num RefCount Protocol Flags Type St Inode Path"), out skipped).ToList();
         return new Snapshot
         {
@@ -99,20 +106,21 @@ public sealed class Snapshot
             Options = options,
             NetNamespace = LinkOrUnknown(Path.Combine(proc, "self", "ns", "net")),
             IpcNamespace = LinkOrUnknown(Path.Combine(proc, "self", "ns", "ipc")),
-            SysV = ReadSysV(proc),
+            SysV = ReadSysV(proc, missing),
             DevShm = ListDirectory(options.DevShm, depth: 1),
             MessageQueues = MessageQueueMount.IsMounted(options.MQueue, proc) ? ListDirectory(options.MQueue, depth: 1) : null,
             UnixSockets = sockets,
             SocketTableHasFiles = fromNetlink,
             SkippedSocketRows = skipped,
-            Tcp = ReadTcp(proc),
+            Tcp = ReadTcp(proc, missing),
             Processes = ReadProcesses(proc),
             Files = options.Directories.SelectMany(d => ListDirectory(d, options.DirectoryDepth)).ToList(),
             BootTime = ReadBootTime(proc),
+            MissingTables = missing,
         };
     }
 
-    private static IReadOnlyList<SysVObject> ReadSysV(string proc)
+    private static IReadOnlyList<SysVObject> ReadSysV(string proc, List<string>? missing = null)
     {
         var result = new List<SysVObject>();
         foreach (var (kind, file) in new[] { (SysVKind.SharedMemory, "shm"), (SysVKind.Semaphore, "sem"), (SysVKind.MessageQueue, "msg") })
@@ -120,6 +128,8 @@ public sealed class Snapshot
             var path = Path.Combine(proc, "sysvipc", file);
             if (File.Exists(path))
                 result.AddRange(SysVIpcTable.Parse(kind, File.ReadAllText(path)));
+            else
+                missing?.Add(path);
         }
 
         return result;
@@ -128,7 +138,7 @@ public sealed class Snapshot
     /// <summary>The TCP listeners (IPv4 and IPv6) of this network namespace now, without a whole snapshot.</summary>
     public static IEnumerable<TcpEntry> TcpListeners(string procRoot = "/proc") => ReadTcp(procRoot).Where(t => t.IsListening);
 
-    private static IReadOnlyList<TcpEntry> ReadTcp(string proc)
+    private static IReadOnlyList<TcpEntry> ReadTcp(string proc, List<string>? missing = null)
     {
         var result = new List<TcpEntry>();
         foreach (var file in new[] { "tcp", "tcp6" })
@@ -136,6 +146,8 @@ public sealed class Snapshot
             var path = Path.Combine(proc, "net", file);
             if (File.Exists(path))
                 result.AddRange(TcpTable.Parse(File.ReadAllText(path), path));
+            else
+                missing?.Add(path);
         }
 
         return result;

@@ -103,6 +103,33 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void A_kernel_table_that_is_not_there_is_named_never_taken_for_nothing()
+    {
+        // A private mount namespace hides /proc/sysvipc (as a kernel without SysV IPC would have none).
+        var hide = new[] { "/usr/bin/unshare", "--mount", "/bin/sh", "-c", "mount -t tmpfs none /proc/sysvipc && exec \"$0\" \"$@\"" };
+        var (exitCode, output) = KillsafeProcess.Run(_dir, new[] { "scan", "--dir", _dir }, hide);
+        Assert.True(exitCode is 0 or 1, output); // 1 when the machine's /dev/shm holds something stale: not this test's business
+        Assert.Contains("note: /proc/sysvipc/shm is not there", output);
+        var (jsonExit, json) = KillsafeProcess.Run(_dir, new[] { "scan", "--json", "--dir", _dir }, hide);
+        Assert.True(jsonExit is 0 or 1, json);
+        using var report = JsonDocument.Parse(json);
+        var missing = report.RootElement.GetProperty("missingTables").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Equal(new[] { "/proc/sysvipc/shm", "/proc/sysvipc/sem", "/proc/sysvipc/msg" }, missing);
+    }
+
+    [Fact]
+    public void A_kernel_table_of_a_shape_killsafe_does_not_know_is_exit_3_in_one_line()
+    {
+        var table = Path.Combine(_dir, "shm-table");
+        File.WriteAllText(table, "not a header\n1 2 3\n");
+        var forge = new[] { "/usr/bin/unshare", "--mount", "/bin/sh", "-c", "mount --bind \"$KS_TABLE\" /proc/sysvipc/shm && exec \"$0\" \"$@\"" };
+        var (exitCode, output) = KillsafeProcess.Run(_dir, new[] { "scan", "--dir", _dir }, forge, environment: new Dictionary<string, string?> { ["KS_TABLE"] = table });
+        Assert.True(exitCode == 3, output);
+        Assert.Contains("killsafe: cannot inspect this machine: /proc/sysvipc/shm: ", output);
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    [Fact]
     public void A_readiness_timeout_is_exit_2_with_the_child_output()
     {
         var (exitCode, output) = Killsafe(new[] { "verify", "--timeout", "1", "--dir", _dir, "--ready-line", "NEVER" }.Concat(Child("wait")).ToArray());

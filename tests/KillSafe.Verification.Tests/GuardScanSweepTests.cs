@@ -127,7 +127,18 @@ public sealed class GuardScanSweepTests : KernelTest
     public void A_machine_without_proc_is_a_clear_error()
     {
         var options = new SnapshotOptions { ProcRoot = Path.Combine(Scratch, "no-proc") };
-        var error = Assert.Throws<VerificationException>(() => Snapshot.Take(options));
+        var error = Assert.Throws<VerificationEnvironmentException>(() => Snapshot.Take(options));
         Assert.Contains("needs Linux with /proc", error.Message);
+    }
+
+    [Fact]
+    public void Kernel_tables_that_are_not_there_are_listed_never_read_as_empty()
+    {
+        var proc = Path.Combine(Scratch, "proc");
+        Directory.CreateDirectory(Path.Combine(proc, "self"));
+        Directory.CreateDirectory(Path.Combine(proc, "sysvipc"));
+        File.WriteAllText(Path.Combine(proc, "sysvipc", "shm"), File.ReadAllText("/proc/sysvipc/shm")); // only shm is there
+        var snapshot = Snapshot.Take(new SnapshotOptions { ProcRoot = proc });
+        Assert.Equal(new[] { Path.Combine(proc, "sysvipc", "sem"), Path.Combine(proc, "sysvipc", "msg"), Path.Combine(proc, "net", "tcp"), Path.Combine(proc, "net", "tcp6") }, snapshot.MissingTables);
     }
 }
