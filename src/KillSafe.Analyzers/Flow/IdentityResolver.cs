@@ -234,10 +234,10 @@ namespace KillSafe.Analyzers.Flow
             }
         }
 
-        private static IOperation? SingleWrite(IEnumerable<IOperation> roots, ISymbol symbol)
+        private IOperation? SingleWrite(IEnumerable<IOperation> roots, ISymbol symbol)
         {
-            IOperation? found = null;
-            int writes = 0;
+            IOperation? found = null, initialized = null, site = null;
+            int writes = 0, initializers = 0;
             foreach (var root in roots)
             {
                 foreach (var operation in root.DescendantsAndSelf())
@@ -253,12 +253,18 @@ namespace KillSafe.Analyzers.Flow
 
                             break;
                         case IFieldInitializerOperation fi when fi.InitializedFields.Any(f => SymbolEqualityComparer.Default.Equals(f, symbol)):
-                            found = fi.Value;
-                            writes++;
+                            initialized = fi.Value;
+                            initializers++;
                             break;
                         case IPropertyInitializerOperation pi when pi.InitializedProperties.Any(p => SymbolEqualityComparer.Default.Equals(p, symbol)):
-                            found = pi.Value;
-                            writes++;
+                            initialized = pi.Value;
+                            initializers++;
+                            break;
+                        case IDeconstructionAssignmentOperation deconstruction when TupleIndexOf(deconstruction.Target, symbol) is int index:
+                            // (_root, _path) = Paths(): the element at the same place, of a tuple in sight or of
+                            // the one tuple the called method returns.
+                            found = TupleElement(deconstruction.Value, index);
+                            writes += found is null ? 2 : 1;
                             break;
                         case IAssignmentOperation assignment when ReadsSymbol(assignment.Target, symbol):
                             found = assignment is ISimpleAssignmentOperation simple ? simple.Value : null;
@@ -266,17 +272,66 @@ namespace KillSafe.Analyzers.Flow
                             break;
                         case IArgumentOperation argument when argument.Parameter?.RefKind is RefKind.Ref or RefKind.Out && ReadsSymbol(argument.Value, symbol):
                         case IIncrementOrDecrementOperation increment when ReadsSymbol(increment.Target, symbol):
-                        case IDeclarationExpressionOperation declaration when ReadsSymbol(declaration.Expression, symbol):
+                        case IDeclarationExpressionOperation declaration when declaration.Parent is not ITupleOperation && ReadsSymbol(declaration.Expression, symbol):
                             writes += 2;
                             break;
                     }
 
-                    if (writes > 1)
+                    if (writes > 1 || initializers > 1)
                         return null;
+                    if (writes == 1 && site is null)
+                        site = operation;
                 }
             }
 
-            return writes == 1 ? found : null;
+            if (writes == 0)
+                return initialized;
+            // An initializer and one write in the type's only constructor: the constructor runs after the
+            // initializers, so every other member reads the constructor's value (private string _path = "";
+            // then _path = ... in the constructor).
+            return writes == 1 && (initialized is null || InTheOnlyConstructor(site!, symbol)) ? found : null;
+        }
+
+        private static bool InTheOnlyConstructor(IOperation write, ISymbol member)
+        {
+            var body = write;
+            while (body is not null and not IConstructorBodyOperation)
+                body = body.Parent;
+            // An instance member: the one declared instance constructor; a static one: the static constructor.
+            return body is not null && member.ContainingType is { } type
+                && (member.IsStatic ? type.StaticConstructors : type.InstanceConstructors).Count(c => !c.IsImplicitlyDeclared) == 1;
+        }
+
+        /// <summary>Where <paramref name="symbol"/> is written in a deconstruction's target (<c>(a, _b) = ...</c>, <c>var (a, b) = ...</c>), or null.</summary>
+        private static int? TupleIndexOf(IOperation target, ISymbol symbol)
+        {
+            if (target is IDeclarationExpressionOperation declaration)
+                target = declaration.Expression;
+            if (target is not ITupleOperation tuple)
+                return null;
+            for (int i = 0; i < tuple.Elements.Length; i++)
+            {
+                var element = tuple.Elements[i] is IDeclarationExpressionOperation declared ? declared.Expression : tuple.Elements[i];
+                if (ReadsSymbol(element, symbol))
+                    return i;
+            }
+
+            return null;
+        }
+
+        /// <summary>The element at <paramref name="index"/> of a tuple expression, or of the single tuple a method of the compilation returns; else null.</summary>
+        private IOperation? TupleElement(IOperation value, int index)
+        {
+            value = Strip(value);
+            if (value is IInvocationOperation { TargetMethod: { } method } && BodyOf(method.OriginalDefinition) is { } body)
+            {
+                var returns = body.DescendantsAndSelf().OfType<IReturnOperation>().Where(r => r.ReturnedValue is not null).Take(2).ToList();
+                if (returns.Count != 1)
+                    return null;
+                value = Strip(returns[0].ReturnedValue!);
+            }
+
+            return value is ITupleOperation tuple && index < tuple.Elements.Length ? tuple.Elements[index] : null;
         }
 
         private static bool ReadsSymbol(IOperation target, ISymbol symbol) => target switch

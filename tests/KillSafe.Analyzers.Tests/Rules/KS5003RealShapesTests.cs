@@ -305,6 +305,39 @@ namespace KillSafe.Analyzers.Tests.Rules
             """, Expected(0, "Path.GetTempFileName", "scratch"));
 
         [Fact]
+        public Task A_folder_kept_through_a_tuple_deconstruction_is_followed() => VerifyKS5003.AnalyzerAsync("""
+            using System.IO;
+            class Fixture
+            {
+                private static readonly string Root = Path.Combine(Path.GetTempPath(), "fixture-data");
+                private readonly string _run = string.Empty;
+                private readonly string _work = string.Empty;
+                private readonly string _kept = string.Empty;
+
+                Fixture()
+                {
+                    (_run, _work) = Folders("work-" + Path.GetRandomFileName());
+                    var (kept, _) = (Path.Combine(Directory.GetCurrentDirectory(), "out"), 0);
+                    _kept = kept;
+                    Directory.CreateDirectory(_work);
+                }
+
+                void Writes()
+                {
+                    {|#0:File.WriteAllText(Path.Combine(_work, "meta.json"), "{}")|}; // under the temp folder, never deleted
+                    File.WriteAllText(Path.Combine(_kept, "report.txt"), "x");          // not under the temp folder
+                }
+
+                private (string Run, string Work) Folders(string name)
+                {
+                    var run = Path.Combine(Root, "run-" + Path.GetRandomFileName());
+                    var work = Path.Combine(run, name);
+                    return (run, work);
+                }
+            }
+            """, Expected(0, "File.WriteAllText", "Path.Combine(_work, \"meta.json\")"));
+
+        [Fact]
         public async Task A_lost_name_gets_no_fix_that_could_not_compile()
         {
             var test = new KillSafeTest<TemporaryFileNeverDeletedAnalyzer, DeleteTemporaryFileCodeFix>
