@@ -286,6 +286,7 @@ public static class Program
         {
             FileName = options.Command[0],
             Arguments = options.Command.Skip(1).ToList(),
+            Environment = ProgramEnvironment(options.InsideIsolation),
             Ready = options.Ready,
             Signal = options.Signal,
             Timeout = options.Timeout,
@@ -362,7 +363,29 @@ public static class Program
         var info = new System.Diagnostics.ProcessStartInfo(command[0]) { UseShellExecute = false };
         foreach (var argument in command.Skip(1))
             info.ArgumentList.Add(argument);
+        // The inner killsafe's own runtime would make its diagnostics socket and debugger pipes in the host's
+        // temp folder before its private layer is mounted; its clean exit then removes them only from the
+        // layer (a whiteout), so they would stay on the host. It runs without them; the program under test
+        // gets the user's own setting back (docs/linux-facts.md, "namespaces").
+        info.Environment[ProgramDiagnosticsVariable] = Environment.GetEnvironmentVariable(RuntimeDiagnosticsVariable) ?? UnsetMarker;
+        info.Environment[RuntimeDiagnosticsVariable] = "0";
         return await RunPassingSignalsAsync(info).ConfigureAwait(false);
+    }
+
+    private const string RuntimeDiagnosticsVariable = "DOTNET_EnableDiagnostics";
+    private const string ProgramDiagnosticsVariable = "KILLSAFE_PROGRAM_DOTNET_EnableDiagnostics";
+    private const string UnsetMarker = "(unset)";
+
+    /// <summary>Inside isolation: the program's environment as the user gave it to the outer killsafe.</summary>
+    private static Dictionary<string, string?>? ProgramEnvironment(bool insideIsolation)
+    {
+        if (!insideIsolation || Environment.GetEnvironmentVariable(ProgramDiagnosticsVariable) is not { } original)
+            return null;
+        return new Dictionary<string, string?>
+        {
+            [RuntimeDiagnosticsVariable] = original == UnsetMarker ? null : original,
+            [ProgramDiagnosticsVariable] = null,
+        };
     }
 
     // What this run proved to be the program's own leftovers, so that a later sweep may remove them.

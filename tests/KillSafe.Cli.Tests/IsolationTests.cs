@@ -166,4 +166,21 @@ public sealed class IsolationTests : IDisposable
         Assert.Contains(("posixSharedMemory", "/dev/shm/" + _token), Leftovers(report));
         Assert.False(File.Exists("/dev/shm/" + _token));
     }
+
+    [Fact]
+    public void An_isolated_verify_leaves_no_runtime_file_of_its_own_on_the_host()
+    {
+        // The runtime's diagnostics on, as users have them, and a temp folder of its own to look at.
+        var temp = Path.Combine(_dir, "temp");
+        Directory.CreateDirectory(temp);
+        var environment = new Dictionary<string, string?> { ["DOTNET_EnableDiagnostics"] = null, ["TMPDIR"] = temp + "/" };
+        var (exitCode, output) = KillsafeProcess.Run(_dir, new[] { "verify", "--json", "--no-restart", "--signal", "TERM", "--ready-line", "READY", "--", KillRunOptions.DotnetHost, Child, "wait" }, environment: environment);
+        Assert.True(exitCode is 0 or 1, output);
+        using var report = Report(output);
+        Assert.True(report.RootElement.GetProperty("isolated").GetBoolean(), output);
+        // The program's own diagnostics socket was made inside (it ran with the user's setting) and is judged there.
+        Assert.Contains(report.RootElement.GetProperty("runtimeLitter").EnumerateArray(), l => l.GetProperty("identity").GetString()!.Contains("dotnet-diagnostic-", StringComparison.Ordinal));
+        var left = Directory.GetFileSystemEntries(temp).Select(Path.GetFileName).ToList();
+        Assert.True(left.Count == 0, "left in the host's temp folder: " + string.Join(", ", left));
+    }
 }
