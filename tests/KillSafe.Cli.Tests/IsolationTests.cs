@@ -145,8 +145,14 @@ public sealed class IsolationTests : IDisposable
     public void Without_namespaces_verify_says_so_in_one_line_and_compares_the_whole_machine()
     {
         var refused = new Dictionary<string, string?> { ["KILLSAFE_UNSHARE"] = "/bin/false" };
-        var (exitCode, output) = KillsafeProcess.Run(_dir, new[] { "verify", "--no-restart", "--signal", "TERM", "--ready-line", "READY", "--", KillsafeProcess.Dotnet, Child, "wait" }, environment: refused);
-        Assert.True(exitCode == 0, output);
+        // The whole machine: other tests and builds run beside this one (MSBuild writes its temp files into
+        // TMPDIR), so the files looked at are a folder of this test's own, and whatever else the machine-wide
+        // part shows is the caveat the message names, not this test's business.
+        var scope = Path.Combine(_dir, "scope");
+        Directory.CreateDirectory(scope);
+        var (exitCode, output) = KillsafeProcess.Run(_dir, new[] { "verify", "--no-restart", "--signal", "TERM", "--ready-line", "READY", "--dir", scope, "--", KillsafeProcess.Dotnet, Child, "wait" }, environment: refused);
+        Assert.True(exitCode is 0 or 1, output);
+        Assert.Contains("killsafe: exited with 143", output); // it ran the program on the host and signalled it
         Assert.Single(output.Split('\n'), l => l.StartsWith("killsafe: isolation is not available here (/bin/false failed with exit code 1); comparing the whole machine instead", StringComparison.Ordinal));
         Assert.DoesNotContain("isolated: ", output);
 
