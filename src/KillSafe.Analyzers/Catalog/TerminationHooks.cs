@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Immutable;
+using System.Linq;
 
 namespace KillSafe.Analyzers.Catalog
 {
@@ -112,6 +113,13 @@ namespace KillSafe.Analyzers.Catalog
             ("Microsoft.AspNetCore.Hosting.WebHostExtensions", "Run"),
             ("Microsoft.AspNetCore.Hosting.WebHostExtensions", "RunAsync"),
             ("Microsoft.AspNetCore.Hosting.WebHostExtensions", "Start"));
+
+        /// <summary>
+        /// The names of every call above that runs or starts a host (Run, RunAsync, WaitForShutdown, Start, ...):
+        /// for a call that does not bind (a hosting package the analysis cannot see), the name is all there is.
+        /// </summary>
+        public static readonly ImmutableHashSet<string> HostMethodNames =
+            All.Where(h => h.Shape == HookShape.CodeAfterCall).Select(h => h.Member).Concat(HostStarts.Select(h => h.Member)).ToImmutableHashSet();
 
         /// <summary>
         /// Waits that can last forever when called without a timeout or with <c>Timeout.Infinite</c> (-1): a

@@ -123,7 +123,7 @@ namespace KillSafe.Analyzers.Rules
                     if (invalid.Syntax is not Microsoft.CodeAnalysis.CSharp.Syntax.InvocationExpressionSyntax { Expression: Microsoft.CodeAnalysis.CSharp.Syntax.MemberAccessExpressionSyntax access })
                         return null;
                     var receiver = access.Expression.ToString();
-                    return access.Name.Identifier.ValueText is "Run" or "RunAsync" or "StartAsync" or "RunConsoleAsync" or "WaitForShutdown" or "WaitForShutdownAsync"
+                    return TerminationHooks.HostMethodNames.Contains(access.Name.Identifier.ValueText)
                         && (receiver.IndexOf("host", System.StringComparison.OrdinalIgnoreCase) >= 0 || receiver.IndexOf("app", System.StringComparison.OrdinalIgnoreCase) >= 0 || receiver.IndexOf("Build()", System.StringComparison.Ordinal) >= 0)
                         ? SigtermHandling.NormalExit
                         : null;
