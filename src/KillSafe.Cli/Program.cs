@@ -11,7 +11,7 @@ namespace KillSafe.Cli;
 /// </summary>
 public static class Program
 {
-    public const int Clean = 0, Leaking = 1, Usage = 2, EnvironmentFailure = 3;
+    public const int Clean = 0, Leaking = 1, Usage = 2, EnvironmentFailure = 3, Interrupted = 130;
 
     private const string Help = """
         usage:
@@ -260,43 +260,60 @@ public static class Program
             SharedFolders = options.Shared,
             ShareNetwork = options.ShareNetwork,
         };
-        string? isolated = null;
-        var diff = options.Diff;
-        if (options.InsideIsolation)
-        {
-            var inside = Isolation.PrepareInside(isolation, options.Snapshot.DevShm, options.Snapshot.MQueue);
-            isolated = inside.Description;
-            diff = diff with { ShowsThroughFromHost = inside.ShowsThroughFromHost };
-        }
-        else if (!options.Host)
+        IsolationOptions? isolate = null;
+        if (!options.Host)
         {
             var support = Isolation.Probe(isolation);
             if (support.Available)
-                return await RunIsolatedAsync(isolation, options.Arguments).ConfigureAwait(false);
-            if (options.RestartMode == RestartMode.StartAgain)
+                isolate = isolation;
+            else if (options.RestartMode == RestartMode.StartAgain)
                 throw new UsageException($"--restart starts the program again over what it left, which needs isolation, and isolation is not available here ({support.Reason}); use --no-restart, or the bind probes of the default");
-            Console.Error.WriteLine($"killsafe: isolation is not available here ({support.Reason}); comparing the whole machine instead: objects of other programs may show up, and what the program leaves stays on this machine");
+            else
+                Console.Error.WriteLine($"killsafe: isolation is not available here ({support.Reason}); comparing the whole machine instead: objects of other programs may show up, and what the program leaves stays on this machine");
         }
         else if (options.RestartMode == RestartMode.StartAgain)
         {
             throw new UsageException("--restart starts the program again over what it left, which needs isolation: it cannot go with --host");
         }
 
-        var run = await KillRun.RunAsync(new KillRunOptions
+        // SIGTERM, SIGHUP or SIGINT for verify ends the run: the program's tree on the host, or the namespaces
+        // with everything in them when isolated.
+        using var stop = new CancellationTokenSource();
+        void Stop(System.Runtime.InteropServices.PosixSignalContext context)
         {
-            FileName = options.Command[0],
-            Arguments = options.Command.Skip(1).ToList(),
-            Environment = ProgramEnvironment(options.InsideIsolation),
-            Ready = options.Ready,
-            Signal = options.Signal,
-            Timeout = options.Timeout,
-            ExitTimeout = options.ExitTimeout,
-            CheckRestart = options.RestartMode != RestartMode.None,
-            StartAgain = isolated is not null && options.RestartMode != RestartMode.None,
-            Snapshot = options.Snapshot,
-            Diff = diff,
-            Progress = options.Json ? null : message => Console.Error.WriteLine("killsafe: " + message),
-        }).ConfigureAwait(false);
+            context.Cancel = true;
+            stop.Cancel();
+        }
+
+        using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
+        using var onHup = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, Stop);
+        using var onInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
+        KillRunReport run;
+        try
+        {
+            run = await KillRun.RunAsync(new KillRunOptions
+            {
+                FileName = options.Command[0],
+                Arguments = options.Command.Skip(1).ToList(),
+                Ready = options.Ready,
+                Signal = options.Signal,
+                Timeout = options.Timeout,
+                ExitTimeout = options.ExitTimeout,
+                CheckRestart = options.RestartMode != RestartMode.None,
+                StartAgain = isolate is not null && options.RestartMode != RestartMode.None,
+                Isolation = isolate,
+                Snapshot = options.Snapshot,
+                Diff = options.Diff,
+                Progress = options.Json ? null : message => Console.Error.WriteLine("killsafe: " + message),
+            }, stop.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            Console.Error.WriteLine("killsafe: verify was stopped by a signal; the program was ended" + (isolate is null ? string.Empty : ", and its namespaces with everything in them"));
+            return Interrupted;
+        }
+
+        var isolated = run.Isolation;
         if (isolated is null)
             RecordLeftovers(run, Path.GetFileName(options.Command[0])); // isolated leftovers vanish with the namespaces
 
@@ -352,41 +369,6 @@ public static class Program
         run.StartedAgain is { Started: true } ? "and it started again"
         : run.Restart.Count > 0 ? "and its ports and socket paths bind again"
         : "and nothing it held blocks a start (not started again)";
-
-    // The same verify again, as the first process of fresh namespaces (Isolation.Command); it prepares its
-    // mounts itself (--inside-isolation), prints the report and returns the exit code passed on here.
-    private static async Task<int> RunIsolatedAsync(IsolationOptions isolation, IReadOnlyList<string> arguments)
-    {
-        var self = typeof(Program).Assembly.Location;
-        var inner = new[] { KillRunOptions.DotnetHost, self, "verify", "--inside-isolation" }.Concat(arguments);
-        var command = Isolation.Command(inner, isolation);
-        var info = new System.Diagnostics.ProcessStartInfo(command[0]) { UseShellExecute = false };
-        foreach (var argument in command.Skip(1))
-            info.ArgumentList.Add(argument);
-        // The inner killsafe's own runtime would make its diagnostics socket and debugger pipes in the host's
-        // temp folder before its private layer is mounted; its clean exit then removes them only from the
-        // layer (a whiteout), so they would stay on the host. It runs without them; the program under test
-        // gets the user's own setting back (docs/linux-facts.md, "namespaces").
-        info.Environment[ProgramDiagnosticsVariable] = Environment.GetEnvironmentVariable(RuntimeDiagnosticsVariable) ?? UnsetMarker;
-        info.Environment[RuntimeDiagnosticsVariable] = "0";
-        return await RunPassingSignalsAsync(info).ConfigureAwait(false);
-    }
-
-    private const string RuntimeDiagnosticsVariable = "DOTNET_EnableDiagnostics";
-    private const string ProgramDiagnosticsVariable = "KILLSAFE_PROGRAM_DOTNET_EnableDiagnostics";
-    private const string UnsetMarker = "(unset)";
-
-    /// <summary>Inside isolation: the program's environment as the user gave it to the outer killsafe.</summary>
-    private static Dictionary<string, string?>? ProgramEnvironment(bool insideIsolation)
-    {
-        if (!insideIsolation || Environment.GetEnvironmentVariable(ProgramDiagnosticsVariable) is not { } original)
-            return null;
-        return new Dictionary<string, string?>
-        {
-            [RuntimeDiagnosticsVariable] = original == UnsetMarker ? null : original,
-            [ProgramDiagnosticsVariable] = null,
-        };
-    }
 
     // What this run proved to be the program's own leftovers, so that a later sweep may remove them.
     private static void RecordLeftovers(KillRunReport run, string command)
@@ -457,7 +439,7 @@ internal sealed class Options
     {
         ["scan"] = new[] { "--json", "--dir" },
         ["sweep"] = new[] { "--json", "--dir", "--apply", "--kind", "--only" },
-        ["verify"] = new[] { "--json", "--dir", "--signal", "--ready-line", "--ready-file", "--ready-port", "--no-restart", "--restart", "--timeout", "--exit-timeout", "--ignore-runtime-litter", "--host", "--share", "--share-network", "--inside-isolation", "--" },
+        ["verify"] = new[] { "--json", "--dir", "--signal", "--ready-line", "--ready-file", "--ready-port", "--no-restart", "--restart", "--timeout", "--exit-timeout", "--ignore-runtime-litter", "--host", "--share", "--share-network", "--" },
         ["review"] = new[] { "--sarif", "--base", "--format", "--repo" },
     };
 
@@ -470,15 +452,9 @@ internal sealed class Options
     /// <summary>Run on the host, not isolated.</summary>
     public bool Host { get; private set; }
 
-    /// <summary>Set by the outer verify for the copy it runs in fresh namespaces (never given by users).</summary>
-    public bool InsideIsolation { get; private set; }
-
     public bool ShareNetwork { get; private set; }
 
     public List<string> Shared { get; } = new();
-
-    /// <summary>The arguments as given (after the command), for the isolated copy.</summary>
-    public IReadOnlyList<string> Arguments { get; private set; } = Array.Empty<string>();
 
     public KillSignal Signal { get; private set; } = KillSignal.Kill;
 
@@ -510,7 +486,7 @@ internal sealed class Options
     {
         if (!Accepted.TryGetValue(command, out var accepted))
             throw new UsageException($"unknown command '{command}' (scan, sweep, verify, review, analyze)");
-        var options = new Options { Arguments = args };
+        var options = new Options();
         var directories = new List<string>();
         for (int i = 0; i < args.Length; i++)
         {
@@ -524,7 +500,6 @@ internal sealed class Options
                 case "--no-restart": options.SetRestart(RestartMode.None); break;
                 case "--restart": options.SetRestart(RestartMode.StartAgain); break;
                 case "--host": options.Host = true; break;
-                case "--inside-isolation": options.InsideIsolation = true; break;
                 case "--share-network": options.ShareNetwork = true; break;
                 case "--share": options.Shared.Add(Directory(Value(), "--share")); break;
                 case "--ignore-runtime-litter": options.Diff = options.Diff with { IgnoreRuntimeLitter = true }; break;

@@ -39,7 +39,14 @@ public sealed class ChildProcess : IDisposable
 
     /// <summary>Starts <paramref name="fileName"/> with <paramref name="arguments"/>; environment entries set to null are removed.</summary>
     /// <exception cref="VerificationException">The program could not be started.</exception>
-    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null)
+    public static ChildProcess Start(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment = null, string? workingDirectory = null) =>
+        StartCore(fileName, arguments, environment, workingDirectory, onLine: null);
+
+    /// <summary>Like <see cref="Start"/>, and each line of output is also handed to <paramref name="onLine"/> as it arrives.</summary>
+    internal static ChildProcess StartObserved(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment, Action<string> onLine) =>
+        StartCore(fileName, arguments, environment, workingDirectory: null, onLine);
+
+    private static ChildProcess StartCore(string fileName, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?>? environment, string? workingDirectory, Action<string>? onLine)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -64,8 +71,8 @@ public sealed class ChildProcess : IDisposable
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var child = new ChildProcess(process);
-        process.OutputDataReceived += (_, e) => child.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => child.Append(e.Data);
+        process.OutputDataReceived += (_, e) => child.Append(e.Data, onLine);
+        process.ErrorDataReceived += (_, e) => child.Append(e.Data, onLine);
         try
         {
             process.Start();
@@ -80,10 +87,11 @@ public sealed class ChildProcess : IDisposable
         return child;
     }
 
-    private void Append(string? line)
+    private void Append(string? line, Action<string>? onLine)
     {
         if (line is null)
             return;
+        onLine?.Invoke(line);
         TaskCompletionSource[] waiters;
         lock (_gate)
         {

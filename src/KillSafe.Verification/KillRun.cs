@@ -60,6 +60,16 @@ public sealed record KillRunOptions
     /// </summary>
     public bool StartAgain { get; init; }
 
+    /// <summary>
+    /// Run in namespaces of its own (<see cref="Verification.Isolation"/>): everything found is the program's by
+    /// construction, nothing it leaves reaches this machine, and runs in parallel do not see each other. Null (the
+    /// default) runs on the host and compares the whole machine. Isolated, <see cref="Ready"/> cannot be a
+    /// <see cref="Readiness.When"/> predicate (the run happens in another process), and pids in the report are
+    /// as the namespaces saw them. Where namespaces are refused, <see cref="KillRun.RunAsync"/> throws
+    /// <see cref="VerificationEnvironmentException"/> with the reason (<see cref="Verification.Isolation.Probe"/> tells beforehand).
+    /// </summary>
+    public IsolationOptions? Isolation { get; init; }
+
     /// <summary>Where and how to look.</summary>
     public SnapshotOptions Snapshot { get; init; } = new();
 
@@ -114,6 +124,9 @@ public sealed record KillRunReport(int Pid, int ExitCode, LeakReport Leaks, IRea
     /// <summary>The real restart check (<see cref="KillRunOptions.StartAgain"/>), or null when it did not run.</summary>
     public RestartRun? StartedAgain { get; init; }
 
+    /// <summary>What was isolated, in words, when the run had namespaces of its own (<see cref="KillRunOptions.Isolation"/>); null on the host.</summary>
+    public string? Isolation { get; init; }
+
     /// <summary>
     /// True when the signal ended the program, nothing leaked, and the restart works: the program started
     /// again when that was tried (the bind probes are hints then), else every bind probe passed.
@@ -136,8 +149,11 @@ public static class KillRun
 {
     /// <summary>Runs one kill cycle.</summary>
     /// <exception cref="VerificationException">The program did not start, did not become ready, ignores the signal, or did not exit even on SIGKILL.</exception>
+    /// <exception cref="VerificationEnvironmentException">An isolated run was asked for and namespaces are refused here.</exception>
     public static async Task<KillRunReport> RunAsync(KillRunOptions options, CancellationToken cancellationToken = default)
     {
+        if (options.Isolation is { } isolation)
+            return await IsolatedAgent.KillRunAsync(options, isolation, cancellationToken).ConfigureAwait(false);
         var baseline = Snapshot.Take(options.Snapshot);
         var readyFileBefore = options.Ready is Readiness.FileExists f ? UnixFile.Stat(f.Path) : null;
         using var child = ChildProcess.Start(options.FileName, options.Arguments, options.Environment);
@@ -188,6 +204,40 @@ public static class KillRun
 
         var again = options.StartAgain ? await StartAgainAsync(options, cancellationToken).ConfigureAwait(false) : null;
         return new KillRunReport(child.Pid, exitCode, report, restart, child.Output) { SurvivedSignal = survived, Signal = options.Signal, StartedAgain = again };
+    }
+
+    /// <summary>
+    /// Inside isolation only (<see cref="IsolatedAgent"/>): runs the command to its end and reports what it left.
+    /// This process is the first of the PID namespace, so the program's orphans become its children: those
+    /// are the processes still tracked (pid_namespaces(7)).
+    /// </summary>
+    internal static async Task<(int ExitCode, LeakReport Leaks, string Output)> RunToExitAsync(KillRunOptions options, CancellationToken cancellationToken = default)
+    {
+        var baseline = Snapshot.Take(options.Snapshot);
+        using var child = ChildProcess.Start(options.FileName, options.Arguments, options.Environment);
+        var self = ProcessIdentity.Of(child.Pid, options.Snapshot.ProcRoot);
+        options.Progress?.Invoke($"started pid {child.Pid}, waiting until it exits");
+        int exitCode;
+        try
+        {
+            exitCode = await child.WaitForExitAsync(options.Timeout).ConfigureAwait(false);
+        }
+        catch (VerificationException)
+        {
+            child.KillTree();
+            throw new VerificationException($"{options.FileName} did not exit within {options.Timeout.TotalSeconds:0.#} s; it was killed. Its output:\n{child.Output}");
+        }
+
+        var existed = new HashSet<ProcessIdentity>(baseline.Processes.Select(p => new ProcessIdentity(p.Pid, p.StartTime)));
+        var orphans = Snapshot.Take(options.Snapshot).Processes
+            .Where(p => p.ParentPid == System.Environment.ProcessId)
+            .Select(p => new ProcessIdentity(p.Pid, p.StartTime))
+            .Where(p => !existed.Contains(p))
+            .ToHashSet();
+        options.Progress?.Invoke($"exited with {exitCode}; letting the system settle");
+        var diff = options.Diff with { TrackedProcesses = orphans, Run = self };
+        var report = await Leaks.SettleAsync(baseline, options.Snapshot, diff, cancellationToken).ConfigureAwait(false);
+        return (exitCode, report, child.Output);
     }
 
     /// <summary>The same command again, over the leftovers: ready or not, then stopped with SIGTERM (SIGKILL for its tree after the exit timeout).</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using KillSafe.Verification;
+using KillSafe.Tests.Shared;
 using Xunit;
 
 namespace KillSafe.Cli.Tests;
@@ -34,24 +35,11 @@ public sealed class IsolationTests : IDisposable
     private static IEnumerable<(string Kind, string Identity)> Leftovers(JsonDocument report) =>
         report.RootElement.GetProperty("leftovers").EnumerateArray().Select(l => (l.GetProperty("kind").GetString()!, l.GetProperty("identity").GetString()!));
 
-    // The key the test child derives from its token (TestChild's LeakKey).
-    private static int KeyOf(string token) => 0x4b530000 | (token.Aggregate(17, (h, c) => h * 31 + c) & 0xffff);
+    private static int KeyOf(string token) => HostSearch.KeyOf(token);
 
-    private static bool HostHasSegmentWithKey(int key) =>
-        File.ReadLines("/proc/sysvipc/shm").Skip(1).Any(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } f && int.Parse(f[0]) == key);
+    private static bool HostHasSegmentWithKey(int key) => HostSearch.HasSegmentWithKey(key);
 
-    private static bool HostRunsProcessWith(string token) =>
-        Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)).Any(d =>
-        {
-            try
-            {
-                return File.ReadAllText(Path.Combine(d, "cmdline")).Contains(token, StringComparison.Ordinal) && !File.ReadAllText(Path.Combine(d, "cmdline")).Contains("killsafe", StringComparison.Ordinal);
-            }
-            catch (IOException)
-            {
-                return false; // the process ended while it was read
-            }
-        });
+    private static bool HostRunsProcessWith(string token) => HostSearch.RunsProcessWith(token, unless: "killsafe");
 
     [Fact]
     public void Every_leftover_is_reported_and_none_reaches_the_host()
@@ -159,6 +147,25 @@ public sealed class IsolationTests : IDisposable
         var (restartExit, restart) = KillsafeProcess.Run(_dir, new[] { "verify", "--restart", "--", "true" }, environment: refused);
         Assert.Equal(2, restartExit);
         Assert.Contains("--restart starts the program again over what it left, which needs isolation", restart);
+    }
+
+    [Fact]
+    public async Task Stopping_an_isolated_verify_with_SIGTERM_ends_the_program_and_its_namespaces()
+    {
+        var variables = new Dictionary<string, string?> { ["DOTNET_EnableDiagnostics"] = "0", ["KILLSAFE_STATE_DIR"] = _dir };
+        // The program would wait for a line it never prints; verify is stopped while it waits.
+        using var cli = ChildProcess.Start(KillsafeProcess.Dotnet, new[] { KillsafeProcess.Dll, "verify", "--no-restart", "--ready-line", "NEVER", "--timeout", "60", "--", KillsafeProcess.Dotnet, Child, "leak-all", _token, Path.Combine(_dir, "s.sock"), "47212" }, variables);
+        await cli.WaitForOutputAsync("waiting until it is ready", Timeout);
+        var clock = Stopwatch.StartNew();
+        // The host's /proc shows the processes of PID namespaces below it: wait until the program's orphan runs.
+        while (!HostRunsProcessWith(_token) && clock.Elapsed < Timeout)
+            await Task.Delay(50);
+        Assert.True(HostRunsProcessWith(_token), "the program did not start:\n" + cli.Output);
+        cli.Signal(KillSignal.Term);
+        Assert.Equal(130, await cli.WaitForExitAsync(Timeout));
+        Assert.Contains("killsafe: verify was stopped by a signal; the program was ended, and its namespaces with everything in them", cli.Output);
+        Assert.False(HostRunsProcessWith(_token), "the program or its orphan still runs");
+        Assert.False(HostHasSegmentWithKey(KeyOf(_token)), "the SysV segment reached the host");
     }
 
     [Fact]
