@@ -35,7 +35,8 @@ public static class Program
         NAME: a path, or shm:ID, sem:ID, msg:ID; the user's word that it is stale (never removed while in use)
         """;
 
-    private static readonly Dictionary<string, LeftoverKind> Kinds = new(StringComparer.Ordinal)
+    /// <summary>The names of <c>sweep --kind</c> (docs/design.md, "One vocabulary").</summary>
+    internal static readonly Dictionary<string, LeftoverKind> Kinds = new(StringComparer.Ordinal)
     {
         ["sysv-shm"] = LeftoverKind.SysVSharedMemory,
         ["sysv-sem"] = LeftoverKind.SysVSemaphore,

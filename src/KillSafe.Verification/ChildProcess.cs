@@ -9,7 +9,7 @@ namespace KillSafe.Verification;
 /// sent a real signal, and reaped. Disposing it SIGKILLs it if it is still running, so a failing test
 /// leaves no process behind.
 /// </summary>
-public sealed class ChildProcess : IDisposable
+internal sealed class ChildProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();

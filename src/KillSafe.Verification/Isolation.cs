@@ -8,7 +8,7 @@ namespace KillSafe.Verification;
 public sealed record IsolationSupport(bool Available, string Reason);
 
 /// <summary>What <see cref="Isolation.PrepareInside"/> set up, as the run inside the namespaces sees it.</summary>
-public sealed class IsolatedRun
+internal sealed class IsolatedRun
 {
     private readonly IReadOnlyList<(string Folder, string Upper)> _layers;
 
@@ -131,7 +131,7 @@ public static partial class Isolation
     /// <c>unshare [--user --map-root-user] --ipc --mount --net --pid --fork --mount-proc --propagation private
     /// --kill-child -- COMMAND</c>. The command must set up its mounts itself (<see cref="PrepareInside"/>).
     /// </summary>
-    public static IReadOnlyList<string> Command(IEnumerable<string> command, IsolationOptions options)
+    internal static IReadOnlyList<string> Command(IEnumerable<string> command, IsolationOptions options)
     {
         var line = new List<string> { options.Unshare };
         if (Tmds.Linux.LibC.geteuid() != 0)
@@ -150,7 +150,7 @@ public static partial class Isolation
     /// Returns what is isolated and how to tell the program's files from the host's.
     /// </summary>
     /// <exception cref="VerificationException">A mount or the loopback failed; the message names the step and the errno.</exception>
-    public static IsolatedRun PrepareInside(IsolationOptions options, string devShm = "/dev/shm", string mqueue = "/dev/mqueue")
+    internal static IsolatedRun PrepareInside(IsolationOptions options, string devShm = "/dev/shm", string mqueue = "/dev/mqueue")
     {
         // The private layers need a place for their upper and work folders that the host never sees: a tmpfs
         // on /dev/shm serves while they are mounted, and a second, empty one over it then hides them (the

@@ -356,7 +356,7 @@ public static class KillRun
     }
 
     /// <summary>The process and all its descendants in <paramref name="snapshot"/>.</summary>
-    public static IReadOnlyList<ProcessIdentity> Descendants(Snapshot snapshot, int root)
+    internal static IReadOnlyList<ProcessIdentity> Descendants(Snapshot snapshot, int root)
     {
         var byParent = snapshot.Processes.ToLookup(p => p.ParentPid);
         var result = new List<ProcessIdentity>();

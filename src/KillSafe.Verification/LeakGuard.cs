@@ -2,7 +2,7 @@ using System.Text;
 
 namespace KillSafe.Verification;
 
-/// <summary>Thrown by <see cref="LeakGuard.VerifyNoLeaks"/>: the message lists each leftover and the command that removes it.</summary>
+/// <summary>Thrown by <see cref="LeakGuard.VerifyNoLeaksAsync"/>: the message lists each leftover and the command that removes it.</summary>
 public sealed class LeakException : Exception
 {
     /// <summary>Creates the exception for <paramref name="report"/>.</summary>
@@ -60,7 +60,7 @@ public sealed record GuardedRunReport(int ExitCode, LeakReport Leaks, string Out
 
 /// <summary>
 /// A baseline guard for tests, like goleak's IgnoreCurrent: <see cref="Start"/> records what exists,
-/// <see cref="VerifyNoLeaks"/> fails when the code run in between left something.
+/// <see cref="VerifyNoLeaksAsync"/> fails when the code run in between left something.
 /// A per-test guard sees everything that changed on the machine, so it cannot tell apart tests that run in
 /// parallel: run such tests in one collection, or use one guard for the whole suite (a fixture that starts
 /// it before the first test and verifies after the last). Or run the code under test as a command in
@@ -91,7 +91,7 @@ public sealed class LeakGuard
     }
 
     /// <summary>What appeared since the baseline, after letting the system settle.</summary>
-    public Task<LeakReport> CheckAsync() => Leaks.SettleAsync(_baseline, _snapshotOptions, _diffOptions);
+    public Task<LeakReport> CheckAsync(CancellationToken cancellationToken = default) => Leaks.SettleAsync(_baseline, _snapshotOptions, _diffOptions, cancellationToken);
 
     /// <summary>
     /// Runs <paramref name="command"/> to its end as the first process of fresh IPC, mount, PID and network
@@ -125,9 +125,9 @@ public sealed class LeakGuard
     }
 
     /// <summary>Throws <see cref="LeakException"/> when anything kernel-persistent appeared since the baseline.</summary>
-    public async Task VerifyNoLeaks()
+    public async Task VerifyNoLeaksAsync(CancellationToken cancellationToken = default)
     {
-        var report = await CheckAsync().ConfigureAwait(false);
+        var report = await CheckAsync(cancellationToken).ConfigureAwait(false);
         if (!report.IsClean)
             throw new LeakException(report);
     }

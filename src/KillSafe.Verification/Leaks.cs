@@ -22,13 +22,13 @@ public sealed record DiffOptions
     /// The program under test, once it has ended (set by <see cref="KillRun"/>): what its process tree was seen
     /// holding while it ran (<see cref="HeldByRun"/>) and nothing holds now is attributed to it as proven stale.
     /// </summary>
-    public ProcessIdentity? Run { get; init; }
+    internal ProcessIdentity? Run { get; init; }
 
     /// <summary>Objects the program's process tree held while it ran.</summary>
-    public IReadOnlySet<ResourceId> HeldByRun { get; init; } = new HashSet<ResourceId>();
+    internal IReadOnlySet<ResourceId> HeldByRun { get; init; } = new HashSet<ResourceId>();
 
     /// <summary>The program's effective user id, when known: a new object of another user is not the program's.</summary>
-    public uint? RunUid { get; init; }
+    internal uint? RunUid { get; init; }
 
     /// <summary>The readiness file the caller named: listed apart, never as one of the program's leaks.</summary>
     public string? ReadinessFile { get; init; }
@@ -44,7 +44,7 @@ public sealed record DiffOptions
     /// the program did not make or change, because it shows through the private layer from the host's folder.
     /// Such files are the host's, not the run's, and are left out.
     /// </summary>
-    public Func<string, bool>? ShowsThroughFromHost { get; init; }
+    internal Func<string, bool>? ShowsThroughFromHost { get; init; }
 }
 
 /// <summary>The verdict of a scan or a diff.</summary>
@@ -192,9 +192,11 @@ public static class Leaks
     /// <summary>
     /// What on this machine outlives its owner now: <see cref="LeakReport.Leftovers"/> holds what is proven
     /// stale, <see cref="LeakReport.Unproven"/> what no process is seen using but whose owner cannot be known.
-    /// <paramref name="records"/> (of earlier verify runs) prove the staleness of the very objects they name.
     /// </summary>
-    public static LeakReport Scan(Snapshot snapshot, DiffOptions? options = null, IReadOnlyList<LeftoverRecord>? records = null)
+    public static LeakReport Scan(Snapshot snapshot, DiffOptions? options = null) => Scan(snapshot, options, records: null);
+
+    /// <summary>A scan in which <paramref name="records"/> (of earlier verify runs) prove the staleness of the very objects they name.</summary>
+    internal static LeakReport Scan(Snapshot snapshot, DiffOptions? options, IReadOnlyList<LeftoverRecord>? records)
     {
         options ??= new DiffOptions();
         var candidates = LeftoverRecords.Apply(Inventory(snapshot), records ?? Array.Empty<LeftoverRecord>(), snapshot.Options.ProcRoot).Where(l => l.Owner.Alive != Liveness.Alive && l.Kind != LeftoverKind.TcpListener).ToList();
@@ -325,6 +327,6 @@ public static class Leaks
     }
 
     /// <summary>Quotes <paramref name="path"/> for a POSIX shell when it needs it.</summary>
-    public static string ShellQuote(string path) =>
+    internal static string ShellQuote(string path) =>
         path.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+=:@,".Contains(c)) ? path : "'" + path.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 }

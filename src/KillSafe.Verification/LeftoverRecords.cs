@@ -13,14 +13,14 @@ namespace KillSafe.Verification;
 /// <param name="Run">The program's process (pid and start time).</param>
 /// <param name="Command">The program's command name, for messages.</param>
 /// <param name="RecordedAt">When the verify run recorded it.</param>
-public sealed record LeftoverRecord(LeftoverKind Kind, ResourceId Id, ProcessIdentity Run, string Command, DateTimeOffset RecordedAt);
+internal sealed record LeftoverRecord(LeftoverKind Kind, ResourceId Id, ProcessIdentity Run, string Command, DateTimeOffset RecordedAt);
 
 /// <summary>
 /// The records that let <c>killsafe sweep</c> remove what an earlier <c>killsafe verify</c> proved to be a program's
 /// leftover, although the kernel records no owner for it (a POSIX object in /dev/shm). Kept as JSON in
 /// <c>$KILLSAFE_STATE_DIR</c>, else <c>$XDG_STATE_HOME/killsafe</c>, else <c>~/.local/state/killsafe</c>.
 /// </summary>
-public static class LeftoverRecords
+internal static class LeftoverRecords
 {
     private static readonly JsonSerializerOptions Json = new()
     {

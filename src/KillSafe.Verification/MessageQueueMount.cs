@@ -4,7 +4,7 @@ namespace KillSafe.Verification;
 /// POSIX message queues are visible only where the mqueue file system is mounted (mq_overview(7)); it is
 /// not mounted at /dev/mqueue by default on every machine (docs/linux-facts.md).
 /// </summary>
-public static class MessageQueueMount
+internal static class MessageQueueMount
 {
     /// <summary>True when the mqueue file system is mounted at <paramref name="mountPoint"/>.</summary>
     public static bool IsMounted(string mountPoint = "/dev/mqueue", string procRoot = "/proc")

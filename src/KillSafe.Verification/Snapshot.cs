@@ -136,7 +136,7 @@ public sealed class Snapshot
     }
 
     /// <summary>The TCP listeners (IPv4 and IPv6) of this network namespace now, without a whole snapshot.</summary>
-    public static IEnumerable<TcpEntry> TcpListeners(string procRoot = "/proc") => ReadTcp(procRoot).Where(t => t.IsListening);
+    internal static IEnumerable<TcpEntry> TcpListeners(string procRoot = "/proc") => ReadTcp(procRoot).Where(t => t.IsListening);
 
     private static IReadOnlyList<TcpEntry> ReadTcp(string proc, List<string>? missing = null)
     {

@@ -61,7 +61,7 @@ public static class Sweeper
         leftovers.Where(l => options.Kinds is null || options.Kinds.Contains(l.Kind)).Select(l => SweepOne(l, options)).ToList();
 
     /// <summary>The name by which a user vouches for <paramref name="leftover"/>: its path, or <c>shm:ID</c>, <c>sem:ID</c>, <c>msg:ID</c>.</summary>
-    public static string VouchName(Leftover leftover) => leftover.Id switch
+    internal static string VouchName(Leftover leftover) => leftover.Id switch
     {
         SysVResource { Kind: SysVKind.SharedMemory } s => "shm:" + s.Id,
         SysVResource { Kind: SysVKind.Semaphore } s => "sem:" + s.Id,

@@ -54,7 +54,7 @@ public sealed record FileEntry(string Path, UnixFileKind Kind, long Size, DateTi
 }
 
 /// <summary>File-type queries that System.IO cannot answer: it reports a socket file as a normal file.</summary>
-public static partial class UnixFile
+internal static partial class UnixFile
 {
     private const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100; // <fcntl.h>
     private const uint StatxBasicStats = 0x7ff, StatxBtime = 0x800; // <linux/stat.h>

@@ -15,14 +15,14 @@ public sealed class GuardScanSweepTests : KernelTest
         int id = RemoveLater(SysVKind.SharedMemory, Native.shmget(0, 4096, 0x200 | 0x180));
         Assert.True(id >= 0);
 
-        var error = await Assert.ThrowsAsync<LeakException>(() => guard.VerifyNoLeaks());
+        var error = await Assert.ThrowsAsync<LeakException>(() => guard.VerifyNoLeaksAsync());
         Assert.Contains($"ipcrm -m {id}", error.Message);
         var segment = Assert.Single(error.Report.Leftovers, l => l.Kind == LeftoverKind.SysVSharedMemory);
         Assert.Equal(Liveness.Alive, segment.Owner.Alive); // created by this very process
         Assert.Equal(Environment.ProcessId, segment.Owner.Process!.Pid);
 
         Native.shmctl(id, 0, IntPtr.Zero);
-        await guard.VerifyNoLeaks();
+        await guard.VerifyNoLeaksAsync();
     }
 
     [Fact]

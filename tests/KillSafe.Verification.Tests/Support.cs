@@ -67,7 +67,7 @@ public abstract class KernelTest : IDisposable
     protected void KillLater(int pid) => _pids.Add(pid);
 
     /// <summary>Starts a helper program (a holder, a listener) that is ended by SIGKILL at the end of the test.</summary>
-    protected ChildProcess Helper(string fileName, params string[] arguments)
+    private protected ChildProcess Helper(string fileName, params string[] arguments)
     {
         var helper = ChildProcess.Start(fileName, arguments, new Dictionary<string, string?> { ["DOTNET_EnableDiagnostics"] = "0" });
         _helpers.Add(helper);

@@ -13,7 +13,7 @@ public sealed record ProcStat(int Pid, string Command, char State, int ParentPid
 {
     /// <summary>Parses one stat line. The command may contain spaces and parentheses: it ends at the last ')'.</summary>
     /// <exception cref="ProcParseException">The text is not a stat line.</exception>
-    public static ProcStat Parse(string text)
+    internal static ProcStat Parse(string text)
     {
         const string name = "/proc/<pid>/stat";
         int open = text.IndexOf('(');

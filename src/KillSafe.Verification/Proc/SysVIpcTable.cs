@@ -46,7 +46,7 @@ public sealed record SysVObject(SysVKind Kind, long Key, long Id, long Uid, long
 }
 
 /// <summary>Parses /proc/sysvipc/{shm,sem,msg} (proc(5)).</summary>
-public static class SysVIpcTable
+internal static class SysVIpcTable
 {
     /// <summary>Parses one table.</summary>
     /// <exception cref="ProcParseException">The text is not such a table.</exception>

@@ -32,7 +32,7 @@ public sealed record TcpEntry(IPEndPoint Local, IPEndPoint Remote, int State, lo
 }
 
 /// <summary>Parses /proc/net/tcp and /proc/net/tcp6 (addresses are hex in host byte order, 32-bit word by word).</summary>
-public static class TcpTable
+internal static class TcpTable
 {
     /// <summary>Parses the table.</summary>
     /// <exception cref="ProcParseException">The text is not such a table.</exception>

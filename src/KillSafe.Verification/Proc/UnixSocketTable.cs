@@ -36,7 +36,7 @@ public sealed record UnixSocketEntry(long Inode, string? Path, bool IsAbstract, 
 /// bound, newlines included, so one odd name can split a row: rows that do not parse are skipped and
 /// counted, never allowed to fail the whole table (docs/linux-facts.md, "Unix socket liveness").
 /// </summary>
-public static class UnixSocketTable
+internal static class UnixSocketTable
 {
     private const long AcceptConnections = 0x10000; // __SO_ACCEPTCON: the socket is listening
 

@@ -38,7 +38,7 @@ public abstract class SocketEvidence : IDisposable
     /// shell's background job would otherwise pass on SIGINT and SIGQUIT ignored, and a SIGINT test would measure
     /// nothing (docs/linux-facts.md, "Signals"). GNU env execs the program, so the pid is the program's own.
     /// </summary>
-    protected ChildProcess Run(string dll, params string[] args)
+    private protected ChildProcess Run(string dll, params string[] args)
     {
         Assert.True(File.Exists("/usr/bin/env"), "GNU coreutils' env is needed to reset signal dispositions");
         var child = ChildProcess.Start("/usr/bin/env", new[] { "--default-signal=INT,QUIT,HUP,TERM", DotnetCli.Host, dll }.Concat(args), InMemoryProgram.ChildEnvironment);
