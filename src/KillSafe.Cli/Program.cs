@@ -48,16 +48,11 @@ public static class Program
         ["file"] = LeftoverKind.File,
     };
 
-    internal static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     public static async Task<int> Main(string[] args)
     {
+        // Compiled ahead of time, killsafe is also the agent of its isolated runs (docs/design.md, "Verification").
+        if (await IsolatedAgent.HostAgentAsync(args).ConfigureAwait(false) is { } agentExitCode)
+            return agentExitCode;
         try
         {
             if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -165,7 +160,7 @@ public static class Program
         var (snapshot, report) = ScanWithRecords(options);
         if (options.Json)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(new { schemaVersion = 1, scope = Scope(options), stale = report.Leftovers, unproven = report.Unproven, runtimeLitter = report.RuntimeLitter, messageQueuesMounted = report.MessageQueuesMounted, missingTables = snapshot.MissingTables }, Json));
+            Console.Out.WriteLine(JsonSerializer.Serialize(new ScanOutput(Scope(options), report.Leftovers, report.Unproven, report.RuntimeLitter, report.MessageQueuesMounted, snapshot.MissingTables), JsonOutput.Default.ScanOutput));
             return report.IsClean ? Clean : Leaking;
         }
 
@@ -204,17 +199,16 @@ public static class Program
         bool failed = actions.Any(a => a.Outcome == SweepOutcome.Failed);
         if (options.Json)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(new
-            {
-                schemaVersion = 1,
-                dryRun = !options.Apply,
-                scope = Scope(options),
-                removed = actions.Count(a => a.Outcome == SweepOutcome.Removed),
-                wouldRemove = actions.Count(a => a.Outcome == SweepOutcome.WouldRemove),
-                failed = actions.Count(a => a.Outcome == SweepOutcome.Failed),
-                missingTables = snapshot.MissingTables,
-                actions = actions.Select(a => new { outcome = a.Outcome, kind = a.Leftover.Kind, identity = a.Leftover.Identity, id = a.Leftover.Id, owner = a.Leftover.Owner, a.Reason }),
-            }, Json));
+            Console.Out.WriteLine(JsonSerializer.Serialize(
+                new SweepOutput(
+                    !options.Apply,
+                    Scope(options),
+                    actions.Count(a => a.Outcome == SweepOutcome.Removed),
+                    actions.Count(a => a.Outcome == SweepOutcome.WouldRemove),
+                    actions.Count(a => a.Outcome == SweepOutcome.Failed),
+                    snapshot.MissingTables,
+                    actions.Select(a => new SweepActionOutput(a.Outcome, a.Leftover.Kind, a.Leftover.Identity, a.Leftover.Id, a.Leftover.Owner, a.Reason)).ToList()),
+                JsonOutput.Default.SweepOutput));
             return failed ? Leaking : Clean;
         }
 
@@ -320,25 +314,24 @@ public static class Program
 
         if (options.Json)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(new
-            {
-                schemaVersion = 1,
-                passed = run.Passed,
-                isolated = isolated is not null,
-                isolation = isolated,
-                exitCode = run.ExitCode,
-                survivedSignal = run.SurvivedSignal,
-                leftovers = run.Leaks.Leftovers,
-                runtimeLitter = run.Leaks.RuntimeLitter,
-                notCounted = run.Leaks.NotCounted,
-                readinessFiles = run.Leaks.ReadinessFiles,
-                restartHazards = run.Leaks.Hazards,
-                restart = run.Restart.Select(r => new { r.What, r.Succeeded, r.Errno, r.ErrnoName, r.Reason }),
-                startedAgain = run.StartedAgain is { } again ? new { started = again.Started, reason = again.Reason, output = again.Output } : null,
-                suppressions = run.Leaks.Suppressions,
-                settleMilliseconds = (long)run.Leaks.SettleTime.TotalMilliseconds,
-                messageQueuesMounted = run.Leaks.MessageQueuesMounted,
-            }, Json));
+            Console.Out.WriteLine(JsonSerializer.Serialize(
+                new VerifyOutput(
+                    run.Passed,
+                    isolated is not null,
+                    isolated,
+                    run.ExitCode,
+                    run.SurvivedSignal,
+                    run.Leaks.Leftovers,
+                    run.Leaks.RuntimeLitter,
+                    run.Leaks.NotCounted,
+                    run.Leaks.ReadinessFiles,
+                    run.Leaks.Hazards,
+                    run.Restart.Select(r => new RestartOutput(r.What, r.Succeeded, r.Errno, r.ErrnoName, r.Reason)).ToList(),
+                    run.StartedAgain is { } again ? new StartedAgainOutput(again.Started, again.Reason, again.Output) : null,
+                    run.Leaks.Suppressions,
+                    (long)run.Leaks.SettleTime.TotalMilliseconds,
+                    run.Leaks.MessageQueuesMounted),
+                JsonOutput.Default.VerifyOutput));
         }
         else
         {

@@ -59,7 +59,7 @@ public static class Review
         {
             "github" => GitHub(findings),
             "markdown" => Markdown(findings),
-            _ => JsonSerializer.Serialize(findings, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }) + Environment.NewLine,
+            _ => JsonSerializer.Serialize(findings, JsonOutput.Default.ListFinding) + Environment.NewLine,
         });
         return findings.Any(f => f.Level == "error") ? Program.Leaking : Program.Clean;
     }

@@ -20,6 +20,23 @@ internal static class IsolatedAgent
     private const string DiagnosticsVariable = "DOTNET_EnableDiagnostics";
 
 
+    private static bool _hosted;
+
+    /// <summary>This assembly's file; empty in a program compiled ahead of time or bundled into one file, which is handled.</summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "An empty location is what tells that the program must host the agent itself.")]
+    private static string AssemblyFile() => typeof(IsolatedAgent).Assembly.Location;
+
+    /// <summary>
+    /// For a program compiled ahead of time (the native killsafe), which has no assembly to start: called first
+    /// in its Main, it marks the program as the agent's host (isolated runs start the program itself inside),
+    /// and returns the agent's exit code when this process is the agent, or null when it is not.
+    /// </summary>
+    internal static async Task<int?> HostAgentAsync(string[] args)
+    {
+        _hosted = true;
+        return args is [AgentArgument] ? await Main(args).ConfigureAwait(false) : null;
+    }
+
     /// <summary>The entry point inside the namespaces; never meant to be started by hand.</summary>
     internal static async Task<int> Main(string[] args)
     {
@@ -150,15 +167,33 @@ internal static class IsolatedAgent
 
         // dotnet exec runs this assembly's entry point on the runtime that runs the caller; a framework-dependent
         // program needs a runtime configuration file, which a library has not, so one is written for the run.
-        var self = typeof(IsolatedAgent).Assembly.Location;
-        var version = Environment.Version;
-        var config = Path.Combine(Path.GetTempPath(), $"killsafe-agent-{Environment.ProcessId}-{Guid.NewGuid():N}.runtimeconfig.json");
-        var framework = $"{version.Major}.{version.Minor}";
-        var configuration = "{\"runtimeOptions\":{\"tfm\":\"net" + framework + "\",\"rollForward\":\"LatestPatch\",\"framework\":{\"name\":\"Microsoft.NETCore.App\",\"version\":\"" + framework + ".0\"}}}";
-        await File.WriteAllTextAsync(config, configuration, cancellationToken).ConfigureAwait(false);
+        // dotnet exec runs this assembly's entry point on the runtime that runs the caller; a framework-dependent
+        // program needs a runtime configuration file, which a library has not, so one is written for the run.
+        // A program compiled ahead of time has no assembly on disk: it must host the agent itself (HostAgentAsync).
+        var self = AssemblyFile();
+        string? config = null;
+        IReadOnlyList<string> agentCommand;
+        if (self.Length > 0)
+        {
+            var version = Environment.Version;
+            var framework = $"{version.Major}.{version.Minor}";
+            config = Path.Combine(Path.GetTempPath(), $"killsafe-agent-{Environment.ProcessId}-{Guid.NewGuid():N}.runtimeconfig.json");
+            var configuration = "{\"runtimeOptions\":{\"tfm\":\"net" + framework + "\",\"rollForward\":\"LatestPatch\",\"framework\":{\"name\":\"Microsoft.NETCore.App\",\"version\":\"" + framework + ".0\"}}}";
+            await File.WriteAllTextAsync(config, configuration, cancellationToken).ConfigureAwait(false);
+            agentCommand = new[] { KillRunOptions.DotnetHost, "exec", "--runtimeconfig", config, self, AgentArgument };
+        }
+        else if (_hosted && Environment.ProcessPath is { } program)
+        {
+            agentCommand = new[] { program, AgentArgument };
+        }
+        else
+        {
+            throw new VerificationEnvironmentException("an isolated run starts KillSafe.Verification.dll inside the namespaces, and this program has none on disk (compiled ahead of time, or a single file); run it from a program that carries the assembly, or from the killsafe tool");
+        }
+
         try
         {
-            var command = Isolation.Command(new[] { KillRunOptions.DotnetHost, "exec", "--runtimeconfig", config, self, AgentArgument }, isolation);
+            var command = Isolation.Command(agentCommand, isolation);
             // The agent's own runtime would make its diagnostics socket and debugger pipes in the host's temp
             // folder before the private layer is mounted, and its exit would remove them only from the layer (a
             // whiteout): it runs without them (docs/linux-facts.md, "namespaces").
@@ -187,7 +222,8 @@ internal static class IsolatedAgent
         }
         finally
         {
-            File.Delete(config);
+            if (config is not null)
+                File.Delete(config);
         }
     }
 

@@ -85,6 +85,7 @@ public sealed record KillRunOptions
     /// </summary>
     public static string DotnetHost
     {
+        [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000", Justification = "A program compiled ahead of time has no runtime folder: dotnet from PATH is the documented last resort.")]
         get
         {
             // <root>/shared/Microsoft.NETCore.App/<version>/System.Private.CoreLib.dll

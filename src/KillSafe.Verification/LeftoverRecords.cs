@@ -22,12 +22,6 @@ internal sealed record LeftoverRecord(LeftoverKind Kind, ResourceId Id, ProcessI
 /// </summary>
 internal static class LeftoverRecords
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
 
     /// <summary>The records file of this user.</summary>
     public static string DefaultPath
@@ -55,7 +49,7 @@ internal static class LeftoverRecords
             return Array.Empty<LeftoverRecord>();
         try
         {
-            return JsonSerializer.Deserialize<List<LeftoverRecord>>(File.ReadAllText(path), Json) ?? new List<LeftoverRecord>();
+            return JsonSerializer.Deserialize(File.ReadAllText(path), RecordsJson.Default.ListLeftoverRecord) ?? new List<LeftoverRecord>();
         }
         catch (JsonException e)
         {
@@ -68,7 +62,7 @@ internal static class LeftoverRecords
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = path + "." + Environment.ProcessId + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(records.ToList(), Json));
+        File.WriteAllText(temporary, JsonSerializer.Serialize(records.ToList(), RecordsJson.Default.ListLeftoverRecord));
         File.Move(temporary, path, overwrite: true);
     }
 
@@ -91,5 +85,26 @@ internal static class LeftoverRecords
             l.Owner.Alive == Liveness.Unknown && byId.TryGetValue(l.Id, out var record) && !record.Run.IsAlive(procRoot)
                 ? l with { Owner = new Owner(record.Run, Liveness.Dead, $"left by pid {record.Run.Pid} ({record.Command}), which has ended, as killsafe verify recorded at {record.RecordedAt:u}; {l.Owner.Evidence}") }
                 : l).ToList();
+    }
+}
+
+/// <summary>The records file as JSON, generated at build time (no reflection, so programs may be compiled ahead of time).</summary>
+[JsonSourceGenerationOptions(
+    WriteIndented = true,
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    Converters = new[] { typeof(CamelCaseEnum<LeftoverKind>), typeof(CamelCaseEnum<Proc.SysVKind>) })]
+[JsonSerializable(typeof(List<LeftoverRecord>))]
+internal sealed partial class RecordsJson : JsonSerializerContext
+{
+}
+
+/// <summary>An enum written as its camelCase name, as every JSON document of KillSafe writes them.</summary>
+internal sealed class CamelCaseEnum<TEnum> : JsonStringEnumConverter<TEnum>
+    where TEnum : struct, Enum
+{
+    /// <summary>Creates the converter.</summary>
+    public CamelCaseEnum()
+        : base(JsonNamingPolicy.CamelCase)
+    {
     }
 }

@@ -230,7 +230,12 @@ internal sealed partial class Ownership
                 try
                 {
                     foreach (var fd in Directory.EnumerateFileSystemEntries(Path.Combine(pidDir, "fd")))
-                        holders.AddDescriptor(fd, identity);
+                    {
+                        // The listing was readable and this link is not: neither are the others (the same
+                        // ptrace check, proc(5)). They are skipped, as each one would be.
+                        if (!holders.AddDescriptor(fd, identity))
+                            break;
+                    }
                 }
                 catch (UnauthorizedAccessException)
                 {
@@ -243,7 +248,7 @@ internal sealed partial class Ownership
 
                 try
                 {
-                    foreach (var line in File.ReadLines(Path.Combine(pidDir, "maps")))
+                    foreach (var line in ProcFile.ReadLines(Path.Combine(pidDir, "maps")))
                         holders.AddMapping(line, identity);
                 }
                 catch (UnauthorizedAccessException)
@@ -259,28 +264,22 @@ internal sealed partial class Ownership
             return holders;
         }
 
-        private void AddDescriptor(string fd, ProcessIdentity identity)
+        /// <summary>Records what the descriptor refers to; false when its link may not be read (EACCES, EPERM).</summary>
+        private bool AddDescriptor(string fd, ProcessIdentity identity)
         {
-            string? target;
-            try
-            {
-                target = new FileInfo(fd).LinkTarget;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                return;
-            }
-
+            var target = ProcFile.ReadLink(fd, out int errno);
             if (target is null)
-                return;
+                return errno is not (13 or 1); // EACCES, EPERM; anything else (ENOENT: it was closed) passes
             if (target.StartsWith("socket:[", StringComparison.Ordinal) && long.TryParse(target.AsSpan(8, target.Length - 9), NumberStyles.None, CultureInfo.InvariantCulture, out var inode))
             {
                 Add(_sockets, inode, identity);
-                return;
+                return true;
             }
 
+            // Only a path names a file whose device and inode can matter (pipes, anonymous inodes and sockets do not).
             if (target.Length > 0 && target[0] == '/' && UnixFile.StatFollowing(fd) is { } entry)
                 Add(_files, (entry.Identity.DeviceMajor, entry.Identity.DeviceMinor, entry.Identity.Inode), identity);
+            return true;
         }
 
         // "start-end perms offset major:minor inode path": device in hexadecimal, inode in decimal (proc(5)).

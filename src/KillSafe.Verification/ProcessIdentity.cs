@@ -51,7 +51,7 @@ public sealed record ProcessIdentity(int Pid, long StartTime)
     {
         try
         {
-            return ProcStat.Parse(File.ReadAllText(Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture), "stat")));
+            return ProcStat.Parse(ProcFile.ReadAllText(Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture), "stat")));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ProcParseException)
         {

@@ -127,7 +127,7 @@ public sealed class Snapshot
         {
             var path = Path.Combine(proc, "sysvipc", file);
             if (File.Exists(path))
-                result.AddRange(SysVIpcTable.Parse(kind, File.ReadAllText(path)));
+                result.AddRange(SysVIpcTable.Parse(kind, ProcFile.ReadAllText(path)));
             else
                 missing?.Add(path);
         }
@@ -145,7 +145,7 @@ public sealed class Snapshot
         {
             var path = Path.Combine(proc, "net", file);
             if (File.Exists(path))
-                result.AddRange(TcpTable.Parse(File.ReadAllText(path), path));
+                result.AddRange(TcpTable.Parse(ProcFile.ReadAllText(path), path));
             else
                 missing?.Add(path);
         }
@@ -175,7 +175,7 @@ public sealed class Snapshot
         var path = Path.Combine(proc, "stat");
         if (!File.Exists(path))
             return 0;
-        foreach (var line in File.ReadLines(path))
+        foreach (var line in ProcFile.ReadLines(path))
         {
             if (line.StartsWith("btime ", StringComparison.Ordinal) && long.TryParse(line.AsSpan(6).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var btime))
                 return btime;
@@ -184,7 +184,7 @@ public sealed class Snapshot
         return 0;
     }
 
-    private static string ReadOrEmpty(string path, string header) => File.Exists(path) ? File.ReadAllText(path) : header;
+    private static string ReadOrEmpty(string path, string header) => File.Exists(path) ? ProcFile.ReadAllText(path) : header;
 
     private static string LinkOrUnknown(string path)
     {

@@ -10,7 +10,7 @@ internal static class ProcStatus
     {
         try
         {
-            foreach (var line in File.ReadLines(Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture), "status")))
+            foreach (var line in ProcFile.ReadLines(Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture), "status")))
             {
                 if (line.Length > field.Length && line[field.Length] == ':' && line.StartsWith(field, StringComparison.Ordinal))
                     return line[(field.Length + 1)..].Trim();

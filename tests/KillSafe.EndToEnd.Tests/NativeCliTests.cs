@@ -1,0 +1,101 @@
+using System.Text.Json;
+using KillSafe.Verification;
+using Xunit;
+
+namespace KillSafe.EndToEnd.Tests;
+
+/// <summary>
+/// killsafe compiled ahead of time (<c>dotnet publish -c Release -r linux-x64 -p:KillSafeAot=true</c>), once for
+/// the tests of this class, into a folder of its own (its own bin and obj, so builds beside it do not clash).
+/// Needs a C compiler and linker (clang or gcc; <c>.ci/run</c> installs clang where none is there).
+/// </summary>
+public sealed class NativeCliFixture : IDisposable
+{
+    private readonly ScratchDirectory _scratch = new("native-cli");
+
+    public NativeCliFixture()
+    {
+        var compiler = CCompiler() ?? throw new InvalidOperationException("Native AOT needs a C compiler and linker, and none is on PATH (clang, clang-NN or gcc): install clang (apt-get install clang)");
+        var output = _scratch.File("out");
+        var (exitCode, log) = DotnetCli.Run(Repo.Root, "publish", Path.Combine(Repo.Root, "src", "KillSafe.Cli"), "-c", "Release", "-r", "linux-x64", "-nologo",
+            "-p:KillSafeAot=true", "-p:CppCompilerAndLinker=" + compiler, "--artifacts-path", _scratch.File("artifacts"), "-o", output);
+        if (exitCode != 0)
+            throw new InvalidOperationException("the native publish failed:\n" + log);
+        Program = Path.Combine(output, "killsafe");
+    }
+
+    /// <summary>The native program.</summary>
+    public string Program { get; }
+
+    public void Dispose() => _scratch.Dispose();
+
+    // The first of clang, the newest clang-NN, gcc on PATH.
+    private static string? CCompiler()
+    {
+        var folders = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':', StringSplitOptions.RemoveEmptyEntries).Where(Directory.Exists).ToList();
+        var names = folders.SelectMany(f => Directory.EnumerateFiles(f, "clang*")).Select(Path.GetFileName).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        if (names.Contains("clang"))
+            return "clang";
+        var versioned = names.Where(n => n.StartsWith("clang-", StringComparison.Ordinal) && int.TryParse(n["clang-".Length..], out _)).OrderByDescending(n => int.Parse(n["clang-".Length..])).FirstOrDefault();
+        return versioned ?? (folders.Any(f => File.Exists(Path.Combine(f, "gcc"))) ? "gcc" : null);
+    }
+}
+
+/// <summary>The native killsafe does what the framework-dependent one does, and hosts its own isolated runs.</summary>
+public sealed class NativeCliTests : IClassFixture<NativeCliFixture>, IDisposable
+{
+    private readonly NativeCliFixture _native;
+    private readonly ScratchDirectory _scratch = new("native-run");
+
+    public NativeCliTests(NativeCliFixture native) => _native = native;
+
+    public void Dispose() => _scratch.Dispose();
+
+    private static string Child => Path.Combine(AppContext.BaseDirectory, "KillSafe.TestChild.dll");
+
+    private (int ExitCode, string Output) Native(params string[] args)
+    {
+        using var run = ChildProcess.Start(_native.Program, args, new Dictionary<string, string?> { ["KILLSAFE_STATE_DIR"] = _scratch.Path });
+        var exitCode = run.WaitForExitAsync(TimeSpan.FromMinutes(2)).GetAwaiter().GetResult();
+        return (exitCode, run.Output);
+    }
+
+    private static JsonElement Document(string output)
+    {
+        int start = output.IndexOf("{\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, "no JSON document in:\n" + output);
+        using var document = JsonDocument.Parse(output[start..(output.LastIndexOf('}') + 1)]);
+        return document.RootElement.Clone();
+    }
+
+    [Fact]
+    public void It_is_one_native_program_that_scans()
+    {
+        Assert.False(File.Exists(Path.ChangeExtension(_native.Program, ".dll")), "the native publish left a killsafe.dll: it is not one native program");
+        var (versionExit, version) = Native("--version");
+        Assert.True(versionExit == 0, version);
+        Assert.StartsWith("killsafe ", version);
+
+        var (scanExit, scan) = Native("scan", "--json", "--dir", _scratch.Path);
+        Assert.True(scanExit is 0 or 1, scan);
+        var document = Document(scan);
+        Assert.Equal("scan", document.GetProperty("command").GetString());
+        Assert.Equal(1, document.GetProperty("schemaVersion").GetInt32());
+    }
+
+    [Fact]
+    public void It_hosts_its_own_isolated_runs_and_nothing_reaches_the_host()
+    {
+        var token = $"ks-native-{Environment.ProcessId}-{Guid.NewGuid():N}"[..32];
+        var socket = _scratch.File("leak.sock");
+        var (exitCode, output) = Native("verify", "--json", "--no-restart", "--dir", _scratch.Path, "--ready-line", "READY", "--", DotnetCli.Host, Child, "leak-all", token, socket, "47511");
+        Assert.True(exitCode == 1, output);
+        var document = Document(output);
+        Assert.True(document.GetProperty("isolated").GetBoolean(), output);
+        var identities = document.GetProperty("leftovers").EnumerateArray().Select(l => l.GetProperty("identity").GetString()).ToList();
+        Assert.Contains($"/dev/shm/sem.{token}", identities);
+        Assert.Contains(socket, identities);
+        Assert.False(File.Exists($"/dev/shm/sem.{token}"), "the semaphore reached the host");
+        Assert.Equal(UnixFileKind.Missing, UnixFile.KindOf(socket));
+    }
+}
