@@ -22,9 +22,7 @@ for (int i = 0; i < args.Length - 1; i++)
 
 var scratch = Path.Combine(Path.GetTempPath(), $"killsafe-bench-{Environment.ProcessId}");
 Directory.CreateDirectory(scratch);
-var options = new SnapshotOptions();
-options.Directories.Clear();
-options.Directories.Add(scratch);
+var options = new SnapshotOptions { Directories = new[] { scratch } };
 var shmLimit = int.Parse(File.ReadAllText("/proc/sys/kernel/shmmni").Trim(), CultureInfo.InvariantCulture);
 
 Console.WriteLine($"iterations per cell: {iterations} (median reported); machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");

@@ -28,9 +28,7 @@ internal sealed partial class BuildHostLitter
         var fresh = Sockets().Where(f => !_before.Contains(f.Identity)).Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
         if (fresh.Count == 0)
             return 0;
-        var options = new SnapshotOptions { DirectoryDepth = 1 };
-        options.Directories.Clear();
-        options.Directories.Add(Folder);
+        var options = new SnapshotOptions { Directories = new[] { Folder }, DirectoryDepth = 1 };
         var candidates = Leaks.Inventory(Snapshot.Take(options)).Where(l => l.Kind == LeftoverKind.UnixSocketFile && fresh.Contains(l.Identity));
         return Sweeper.Sweep(candidates, new SweepOptions { Apply = true, Kinds = new HashSet<LeftoverKind> { LeftoverKind.UnixSocketFile } }).Count(a => a.Removed);
     }

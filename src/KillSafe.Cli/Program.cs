@@ -458,7 +458,7 @@ internal sealed class Options
 
     public TimeSpan ExitTimeout { get; private set; } = TimeSpan.FromSeconds(10);
 
-    public SnapshotOptions Snapshot { get; } = new();
+    public SnapshotOptions Snapshot { get; private set; } = new();
 
     public DiffOptions Diff { get; private set; } = new();
 
@@ -525,20 +525,17 @@ internal sealed class Options
         if (options.Host && (options.Shared.Count > 0 || options.ShareNetwork))
             throw new UsageException("--share and --share-network describe an isolated run: they cannot go with --host");
 
-        if (directories.Count > 0)
-        {
-            options.Snapshot.Directories.Clear();
-            foreach (var directory in directories)
-                options.Snapshot.Directories.Add(directory);
-        }
+        var scanned = directories.Count > 0 ? directories.ToList() : options.Snapshot.Directories.ToList();
 
         // A path named with --only outside the scanned folders is looked at in its own folder.
         foreach (var path in options.Only.Where(o => o.StartsWith('/')))
         {
             var parent = Path.GetDirectoryName(path)!;
-            if (parent != options.Snapshot.DevShm && parent != options.Snapshot.MQueue && !options.Snapshot.Directories.Any(d => path.StartsWith(d.TrimEnd('/') + "/", StringComparison.Ordinal)))
-                options.Snapshot.Directories.Add(parent);
+            if (parent != options.Snapshot.DevShm && parent != options.Snapshot.MQueue && !scanned.Any(d => path.StartsWith(d.TrimEnd('/') + "/", StringComparison.Ordinal)))
+                scanned.Add(parent);
         }
+
+        options.Snapshot = options.Snapshot with { Directories = scanned };
 
         return options;
     }

@@ -67,10 +67,7 @@ internal static class IsolatedAgent
     private static async Task<AgentReply> RunInsideAsync(AgentRequest request)
     {
         var inside = Isolation.PrepareInside(request.Isolation, request.DevShm, request.MQueue);
-        var snapshot = new SnapshotOptions { DirectoryDepth = request.DirectoryDepth, DevShm = request.DevShm, MQueue = request.MQueue };
-        snapshot.Directories.Clear();
-        foreach (var directory in request.Directories)
-            snapshot.Directories.Add(directory);
+        var snapshot = new SnapshotOptions { Directories = request.Directories, DirectoryDepth = request.DirectoryDepth, DevShm = request.DevShm, MQueue = request.MQueue };
         var options = new KillRunOptions
         {
             FileName = request.FileName,

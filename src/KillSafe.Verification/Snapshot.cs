@@ -3,23 +3,23 @@ using KillSafe.Verification.Proc;
 
 namespace KillSafe.Verification;
 
-/// <summary>Where a snapshot looks. The defaults are the machine's usual places.</summary>
-public sealed class SnapshotOptions
+/// <summary>Where a snapshot looks. The defaults are the machine's usual places. Immutable: no method changes it.</summary>
+public sealed record SnapshotOptions
 {
     /// <summary>Directories whose files and socket files are recorded (not followed through symlinks), default the temp directory.</summary>
-    public IList<string> Directories { get; } = new List<string> { Path.GetTempPath() };
+    public IReadOnlyList<string> Directories { get; init; } = new[] { Path.GetTempPath() };
 
     /// <summary>How deep below each directory to look (the runtime's named mutexes live two levels down).</summary>
-    public int DirectoryDepth { get; set; } = 3;
+    public int DirectoryDepth { get; init; } = 3;
 
     /// <summary>The proc file system (tests point this elsewhere only to feed malformed tables).</summary>
-    public string ProcRoot { get; set; } = "/proc";
+    public string ProcRoot { get; init; } = "/proc";
 
     /// <summary>POSIX shared memory and named semaphores.</summary>
-    public string DevShm { get; set; } = "/dev/shm";
+    public string DevShm { get; init; } = "/dev/shm";
 
     /// <summary>POSIX message queues, when the mqueue file system is mounted there.</summary>
-    public string MQueue { get; set; } = "/dev/mqueue";
+    public string MQueue { get; init; } = "/dev/mqueue";
 }
 
 /// <summary>

@@ -126,9 +126,7 @@ public sealed class SampleBuildTests : IDisposable
         Assert.True(restore == 0, restoreOutput);
         // dotnet format's MSBuild build host leaves its socket file directly in /tmp (it ignores TMPDIR): a
         // KS2001-style leak of its own. Find what it left with KillSafe.Verification and sweep it (owner dead only).
-        var tmp = new KillSafe.Verification.SnapshotOptions { DirectoryDepth = 1 };
-        tmp.Directories.Clear();
-        tmp.Directories.Add("/tmp");
+        var tmp = new KillSafe.Verification.SnapshotOptions { Directories = new[] { "/tmp" }, DirectoryDepth = 1 };
         var before = KillSafe.Verification.Snapshot.Take(tmp);
         var (format, formatOutput) = DotnetCli.Run(_project, "format", "analyzers", Path.Combine(_project, "StaleSocketService.csproj"), "--diagnostics", "KS2001", "--severity", "warn", "--no-restore");
         var left = KillSafe.Verification.Leaks.Diff(before, KillSafe.Verification.Snapshot.Take(tmp)).Leftovers

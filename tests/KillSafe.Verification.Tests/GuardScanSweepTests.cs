@@ -114,8 +114,7 @@ public sealed class GuardScanSweepTests : KernelTest
             Directory.CreateDirectory(Path.Combine(root, "self", "ns"));
             File.CreateSymbolicLink(Path.Combine(root, "self", "ns", "net"), $"net:[{ns}]");
             File.CreateSymbolicLink(Path.Combine(root, "self", "ns", "ipc"), "ipc:[1]");
-            var options = new SnapshotOptions { ProcRoot = root, DevShm = Path.Combine(Scratch, "none"), MQueue = Path.Combine(Scratch, "none") };
-            options.Directories.Clear();
+            var options = new SnapshotOptions { ProcRoot = root, DevShm = Path.Combine(Scratch, "none"), MQueue = Path.Combine(Scratch, "none"), Directories = Array.Empty<string>() };
             return Snapshot.Take(options);
         }
 

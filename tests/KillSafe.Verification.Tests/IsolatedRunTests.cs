@@ -35,12 +35,7 @@ public sealed class IsolatedRunTests : IDisposable
         Snapshot = WatchingOwnFolder(),
     };
 
-    private SnapshotOptions WatchingOwnFolder()
-    {
-        var snapshot = new SnapshotOptions();
-        snapshot.Directories.Add(_dir);
-        return snapshot;
-    }
+    private SnapshotOptions WatchingOwnFolder() => new() { Directories = new[] { Path.GetTempPath(), _dir } };
 
     [Fact]
     public async Task An_isolated_kill_run_reports_every_leftover_and_none_reaches_the_host()

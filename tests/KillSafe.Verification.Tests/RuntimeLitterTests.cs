@@ -90,9 +90,7 @@ public sealed class RuntimeLitterTests : KernelTest
     {
         var name = $"killsafe-vt-{Environment.ProcessId}-{Guid.NewGuid():N}";
         var options = Child("mutex", args: name);
-        var shm = new SnapshotOptions { DirectoryDepth = 2 };
-        shm.Directories.Clear();
-        shm.Directories.Add("/tmp/.dotnet/shm"); // the runtime keeps named mutexes here whatever TMPDIR says
+        var shm = new SnapshotOptions { Directories = new[] { "/tmp/.dotnet/shm" }, DirectoryDepth = 2 }; // the runtime keeps named mutexes here whatever TMPDIR says
         using (var child = ChildProcess.Start(options.FileName, options.Arguments, options.Environment))
         {
             await child.WaitForOutputAsync("READY", Timeout);

@@ -24,9 +24,7 @@ public abstract class KernelTest : IDisposable
     {
         Scratch = Path.Combine(Path.GetTempPath(), $"killsafe-vt-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(Scratch);
-        SnapshotOptions = new SnapshotOptions();
-        SnapshotOptions.Directories.Clear();
-        SnapshotOptions.Directories.Add(Scratch);
+        SnapshotOptions = new SnapshotOptions { Directories = new[] { Scratch } };
     }
 
     protected string Scratch { get; }

@@ -23,13 +23,7 @@ public abstract class KernelObjectEvidence : SocketEvidence
     protected void SweepLater(IEnumerable<Leftover> leftovers) => _toSweep.AddRange(leftovers);
 
     /// <summary>How the kill runs of these tests snapshot: the kernel's objects and this test's scratch directory.</summary>
-    protected SnapshotOptions SnapshotOptions()
-    {
-        var snapshot = new SnapshotOptions();
-        snapshot.Directories.Clear();
-        snapshot.Directories.Add(Scratch.Path);
-        return snapshot;
-    }
+    protected SnapshotOptions SnapshotOptions() => new() { Directories = new[] { Scratch.Path } };
 
     /// <summary>Runs <paramref name="dll"/> until READY, ends it with <paramref name="signal"/>, and reports what it left.</summary>
     protected async Task<KillRunReport> KillRunAsync(string dll, KillSignal signal, params string[] args)
