@@ -3,8 +3,6 @@ using System.Collections.Immutable;
 using System.Composition;
 using System.Linq;
 using System.Threading;
-using KillSafe.Analyzers.Catalog;
-using KillSafe.Analyzers.Flow;
 using KillSafe.Analyzers.Rules;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;

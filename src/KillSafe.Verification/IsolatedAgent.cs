@@ -1,6 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
+// The agent is a program of its own: its report and progress go to its caller through stdout (BannedSymbols.txt).
+#pragma warning disable RS0030
+
 namespace KillSafe.Verification;
 
 /// <summary>

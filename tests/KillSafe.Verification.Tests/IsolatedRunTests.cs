@@ -1,4 +1,3 @@
-using KillSafe.Verification;
 using KillSafe.Tests.Shared;
 using Xunit;
 

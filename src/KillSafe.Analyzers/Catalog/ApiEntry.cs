@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-
 namespace KillSafe.Analyzers.Catalog
 {
     /// <summary>How the catalog recognises a call.</summary>

@@ -8,6 +8,9 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
+// The catalog is the one place that looks types up by name, once per compilation (BannedSymbols.txt).
+#pragma warning disable RS0030
+
 namespace KillSafe.Analyzers.Catalog
 {
     /// <summary>
@@ -23,6 +26,7 @@ namespace KillSafe.Analyzers.Catalog
         private readonly ImmutableHashSet<INamedTypeSymbol> _bindingTypes;
         private readonly INamedTypeSymbol? _libraryImportAttribute;
         private readonly ImmutableArray<(INamedTypeSymbol Type, string Member)> _encoders;
+        private readonly ConcurrentDictionary<string, INamedTypeSymbol?> _types = new(StringComparer.Ordinal);
         private readonly ImmutableHashSet<string> _managedNames;
 
         private CatalogView(
@@ -45,6 +49,13 @@ namespace KillSafe.Analyzers.Catalog
         }
 
         public Compilation Compilation { get; }
+
+        /// <summary>
+        /// The type with <paramref name="metadataName"/> in this compilation, or null; looked up once per view.
+        /// Rules ask here, never the compilation itself (BannedSymbols.txt): a look-up per callback is what
+        /// makes analyzers slow (docs/performance.md).
+        /// </summary>
+        public INamedTypeSymbol? Type(string metadataName) => _types.GetOrAdd(metadataName, name => Compilation.GetTypeByMetadataName(name));
 
         /// <summary>
         /// Resolves the catalog rows of <paramref name="kind"/>. Returns null when no creating API of that
@@ -222,7 +233,7 @@ namespace KillSafe.Analyzers.Catalog
         /// <summary>The value of enum member <paramref name="member"/> of <paramref name="enumType"/>, or null when absent.</summary>
         public long? EnumValue(string enumType, string member)
         {
-            var type = Compilation.GetTypeByMetadataName(enumType);
+            var type = Type(enumType);
             var field = type?.GetMembers(member).OfType<IFieldSymbol>().FirstOrDefault();
             return field is { HasConstantValue: true } ? System.Convert.ToInt64(field.ConstantValue, System.Globalization.CultureInfo.InvariantCulture) : null;
         }

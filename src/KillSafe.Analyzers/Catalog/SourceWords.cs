@@ -55,7 +55,6 @@ namespace KillSafe.Analyzers.Catalog
             return mask;
         }
 
-        /// <summary>The words <paramref name="tree"/> mentions, as a mask (0 for a tree not in the compilation).</summary>
         /// <summary>True when some file mentions <paramref name="word"/> (one of <see cref="AllWords"/>).</summary>
         public bool Mentions(string word)
         {

@@ -2,7 +2,6 @@ using System.Linq;
 using KillSafe.Analyzers.Catalog;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
-using Microsoft.CodeAnalysis.Operations;
 
 namespace KillSafe.Analyzers.Flow
 {

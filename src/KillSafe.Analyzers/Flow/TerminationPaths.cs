@@ -5,6 +5,9 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Operations;
 
+// The termination hooks of the catalog, resolved once per compilation like the catalog's own types (BannedSymbols.txt).
+#pragma warning disable RS0030
+
 namespace KillSafe.Analyzers.Flow
 {
     /// <summary>Code that runs when the process is asked to end, and the signals on which it runs.</summary>

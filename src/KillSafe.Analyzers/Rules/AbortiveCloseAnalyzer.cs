@@ -1,6 +1,5 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Linq;
 using KillSafe.Analyzers.Catalog;
 using KillSafe.Analyzers.Flow;
 using Microsoft.CodeAnalysis;
@@ -39,7 +38,7 @@ namespace KillSafe.Analyzers.Rules
                 ResourceKind.ListeningSocket,
                 catalog =>
                 {
-                    var lingerOption = catalog.Compilation.GetTypeByMetadataName(ResourceCatalog.LingerOptionType);
+                    var lingerOption = catalog.Type(ResourceCatalog.LingerOptionType);
                     return c =>
                     {
                         if (c.Operation.Kind == OperationKind.Invocation)

@@ -41,7 +41,7 @@ namespace KillSafe.Analyzers.Rules
                 ResourceKind.ListeningSocket,
                 catalog =>
                 {
-                    if (catalog.Compilation.GetTypeByMetadataName("System.Net.Sockets.Socket") is null)
+                    if (catalog.Type("System.Net.Sockets.Socket") is null)
                         return null;
                     var unixCatalog = CatalogView.Create(catalog.Compilation, ResourceKind.UnixSocketFile);
                     var unix = catalog.EnumValue(ResourceCatalog.AddressFamilyType, "Unix");

@@ -43,7 +43,7 @@ namespace KillSafe.Analyzers.Rules
                 ResourceKind.WindowsOnlyNamedObject,
                 catalog =>
                 {
-                    var supported = catalog.Compilation.GetTypeByMetadataName("System.Runtime.Versioning.SupportedOSPlatformAttribute");
+                    var supported = catalog.Type("System.Runtime.Versioning.SupportedOSPlatformAttribute");
                     if (IsWindowsOnly(catalog.Compilation.Assembly, supported))
                         return null; // a Windows-only assembly (a net*-windows target framework)
                     return c => Analyze(c, catalog, supported);

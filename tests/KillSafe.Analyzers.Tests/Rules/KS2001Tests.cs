@@ -1,6 +1,5 @@
 using System.Threading.Tasks;
 using KillSafe.Analyzers.Rules;
-using KillSafe.CodeFixes;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 using VerifyCS = KillSafe.Analyzers.Tests.Verify<KillSafe.Analyzers.Rules.StaleUnixSocketFileAnalyzer, KillSafe.CodeFixes.StaleUnixSocketFileCodeFix>;

@@ -3,7 +3,6 @@ using System.Threading.Tasks;
 using KillSafe.Analyzers.Rules;
 using KillSafe.CodeFixes;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 
 namespace KillSafe.Analyzers.Tests.Rules
