@@ -32,6 +32,9 @@ public static class Program
           killsafe --version                                     the tool's version
         KIND: sysv-shm, sysv-sem, sysv-msg, posix-shm, posix-sem, posix-mqueue, socket-file, file
         NAME: a path, or shm:ID, sem:ID, msg:ID; the user's word that it is stale (never removed while in use)
+        exit codes: 0 clean, 1 found something (a leak, a failed restart, a removal that failed), 2 bad input,
+                    3 this machine cannot be inspected, 130 verify stopped by a signal
+        --json: one document per run, docs/schema/killsafe-output.schema.json
         """;
 
     /// <summary>The names of <c>sweep --kind</c> (docs/design.md, "One vocabulary").</summary>
