@@ -3,19 +3,19 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Formatting;
 
-namespace KillSafe.CodeFixes
-{
-    /// <summary>
-    /// The file-local helper that KS2001's fix adds once per file: <c>StaleUnixSocket.DeleteIfStale(path)</c>.
-    /// A file-local class (C# 11) cannot collide with the copy another file gets under Fix All.
-    /// </summary>
-    internal static class StaleSocketHelper
-    {
-        public const string ClassName = "StaleUnixSocket";
-        public const string MethodName = "DeleteIfStale";
+namespace KillSafe.CodeFixes;
 
-        // Kept in step with docs/rules/KS2001.md ("The fix") and exercised by the KS2001 evidence test.
-        private const string Source = @"
+/// <summary>
+/// The file-local helper that KS2001's fix adds once per file: <c>StaleUnixSocket.DeleteIfStale(path)</c>.
+/// A file-local class (C# 11) cannot collide with the copy another file gets under Fix All.
+/// </summary>
+internal static class StaleSocketHelper
+{
+    public const string ClassName = "StaleUnixSocket";
+    public const string MethodName = "DeleteIfStale";
+
+    // Kept in step with docs/rules/KS2001.md ("The fix") and exercised by the KS2001 evidence test.
+    private const string Source = @"
 /// <summary>Removes a Unix socket file left behind by a process that died without closing it (KillSafe KS2001).</summary>
 file static class StaleUnixSocket
 {
@@ -70,14 +70,13 @@ file static class StaleUnixSocket
 }
 ";
 
-        /// <summary>File-local types need C# 11.</summary>
-        public static bool IsAvailable(SyntaxNode root) => FileLocalHelper.IsAvailable(root);
+    /// <summary>File-local types need C# 11.</summary>
+    public static bool IsAvailable(SyntaxNode root) => FileLocalHelper.IsAvailable(root);
 
-        public static StatementSyntax Call(ExpressionSyntax path) =>
-            SyntaxFactory.ParseStatement(ClassName + "." + MethodName + "(" + path.ToString() + ");" + System.Environment.NewLine)
-                .WithAdditionalAnnotations(Formatter.Annotation);
+    public static StatementSyntax Call(ExpressionSyntax path) =>
+        SyntaxFactory.ParseStatement(ClassName + "." + MethodName + "(" + path.ToString() + ");" + System.Environment.NewLine)
+            .WithAdditionalAnnotations(Formatter.Annotation);
 
-        /// <summary>Adds the helper class to the file unless it is there already.</summary>
-        public static SyntaxNode EnsureDeclared(SyntaxNode root) => FileLocalHelper.EnsureDeclared(root, ClassName, Source);
-    }
+    /// <summary>Adds the helper class to the file unless it is there already.</summary>
+    public static SyntaxNode EnsureDeclared(SyntaxNode root) => FileLocalHelper.EnsureDeclared(root, ClassName, Source);
 }

@@ -15,16 +15,16 @@ using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
 using Xunit;
 
-namespace KillSafe.Analyzers.Tests
+namespace KillSafe.Analyzers.Tests;
+
+/// <summary>
+/// Analyzers and code fixes run on code as it is while being typed: every prefix of a program cut at a
+/// line boundary, programs with random tokens removed, and deeply recursive helpers. The assertion is
+/// that nothing throws (no AD0001, no code-fix exception).
+/// </summary>
+public class RobustnessTests
 {
-    /// <summary>
-    /// Analyzers and code fixes run on code as it is while being typed: every prefix of a program cut at a
-    /// line boundary, programs with random tokens removed, and deeply recursive helpers. The assertion is
-    /// that nothing throws (no AD0001, no code-fix exception).
-    /// </summary>
-    public class RobustnessTests
-    {
-        private const string Program = @"using System;
+    private const string Program = @"using System;
 using System.IO;
 using System.Net.Sockets;
 using System.Text;
@@ -103,53 +103,53 @@ class Region
 }
 ";
 
-        // Every analyzer and every code fix the packages ship, found by reflection so that new rules are covered.
-        private static readonly DiagnosticAnalyzer[] Analyzers = typeof(StaleUnixSocketFileAnalyzer).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t))
-            .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!).ToArray();
+    // Every analyzer and every code fix the packages ship, found by reflection so that new rules are covered.
+    private static readonly DiagnosticAnalyzer[] Analyzers = typeof(StaleUnixSocketFileAnalyzer).Assembly.GetTypes()
+        .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t))
+        .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!).ToArray();
 
-        private static readonly CodeFixProvider[] Fixes = typeof(StaleUnixSocketFileCodeFix).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && typeof(CodeFixProvider).IsAssignableFrom(t))
-            .Select(t => (CodeFixProvider)Activator.CreateInstance(t)!).ToArray();
+    private static readonly CodeFixProvider[] Fixes = typeof(StaleUnixSocketFileCodeFix).Assembly.GetTypes()
+        .Where(t => !t.IsAbstract && typeof(CodeFixProvider).IsAssignableFrom(t))
+        .Select(t => (CodeFixProvider)Activator.CreateInstance(t)!).ToArray();
 
-        private static IEnumerable<string> Variants()
+    private static IEnumerable<string> Variants()
+    {
+        var lines = Program.Split('\n');
+        for (int i = 1; i <= lines.Length; i++)
+            yield return string.Join("\n", lines.Take(i)); // every prefix, as typed top to bottom
+
+        var tokens = CSharpSyntaxTree.ParseText(Program).GetRoot().DescendantTokens().ToList();
+        var random = new Random(2001); // fixed seed: a failure reproduces
+        for (int i = 0; i < 60; i++)
         {
-            var lines = Program.Split('\n');
-            for (int i = 1; i <= lines.Length; i++)
-                yield return string.Join("\n", lines.Take(i)); // every prefix, as typed top to bottom
+            var drop = tokens[random.Next(tokens.Count)];
+            yield return Program.Remove(drop.SpanStart, drop.Span.Length);
+        }
+    }
 
-            var tokens = CSharpSyntaxTree.ParseText(Program).GetRoot().DescendantTokens().ToList();
-            var random = new Random(2001); // fixed seed: a failure reproduces
-            for (int i = 0; i < 60; i++)
-            {
-                var drop = tokens[random.Next(tokens.Count)];
-                yield return Program.Remove(drop.SpanStart, drop.Span.Length);
-            }
+    [Fact]
+    public async Task Analyzers_and_fixes_never_throw_on_incomplete_code()
+    {
+        // The complete program must give every analyzer and fix something to do, or this test would prove nothing.
+        var (failuresOnComplete, reported) = await RunAsync(Program);
+        Assert.Empty(failuresOnComplete);
+        Assert.Equal(Analyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).Where(id => id != "KS3004").OrderBy(id => id), reported.Distinct().OrderBy(id => id));
+
+        var failures = new List<string>();
+        foreach (var source in Variants())
+        {
+            foreach (var failure in (await RunAsync(source)).Failures)
+                failures.Add(failure + "\n--- on ---\n" + source);
         }
 
-        [Fact]
-        public async Task Analyzers_and_fixes_never_throw_on_incomplete_code()
-        {
-            // The complete program must give every analyzer and fix something to do, or this test would prove nothing.
-            var (failuresOnComplete, reported) = await RunAsync(Program);
-            Assert.Empty(failuresOnComplete);
-            Assert.Equal(Analyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).Where(id => id != "KS3004").OrderBy(id => id), reported.Distinct().OrderBy(id => id));
+        Assert.True(failures.Count == 0, string.Join("\n\n", failures.Take(3)));
+    }
 
-            var failures = new List<string>();
-            foreach (var source in Variants())
-            {
-                foreach (var failure in (await RunAsync(source)).Failures)
-                    failures.Add(failure + "\n--- on ---\n" + source);
-            }
-
-            Assert.True(failures.Count == 0, string.Join("\n\n", failures.Take(3)));
-        }
-
-        [Fact]
-        public async Task Deep_and_recursive_helper_chains_do_not_overflow()
-        {
-            var chain = string.Join("\n", Enumerable.Range(0, 300).Select(i => $"    static void H{i}(string p) {{ H{i + 1}(p); }}"));
-            var source = @"using System.IO;
+    [Fact]
+    public async Task Deep_and_recursive_helper_chains_do_not_overflow()
+    {
+        var chain = string.Join("\n", Enumerable.Range(0, 300).Select(i => $"    static void H{i}(string p) {{ H{i + 1}(p); }}"));
+        var source = @"using System.IO;
 using System.Net.Sockets;
 class Deep
 {
@@ -159,52 +159,51 @@ class Deep
     void Start(Socket s, string path) { Loop(path); H0(path); s.Bind(new UnixDomainSocketEndPoint(path)); }
 }
 ";
-            Assert.Empty((await RunAsync(source)).Failures);
-        }
+        Assert.Empty((await RunAsync(source)).Failures);
+    }
 
-        private static async Task<(List<string> Failures, List<string> Reported)> RunAsync(string source)
+    private static async Task<(List<string> Failures, List<string> Reported)> RunAsync(string source)
+    {
+        var failures = new List<string>();
+        using var workspace = new AdhocWorkspace();
+        var projectId = ProjectId.CreateNewId();
+        var documentId = DocumentId.CreateNewId(projectId);
+        var solution = workspace.CurrentSolution
+            .AddProject(ProjectInfo.Create(projectId, VersionStamp.Default, "P", "P", LanguageNames.CSharp,
+                compilationOptions: new CSharpCompilationOptions(OutputKind.ConsoleApplication, allowUnsafe: true), // an executable: KS4001 only looks at those
+                parseOptions: new CSharpParseOptions(LanguageVersion.Latest),
+                metadataReferences: TestReferences.NetCore.Concat(TestReferences.AspNetCore).Append(TestReferences.TmdsLibC)))
+            .AddDocument(documentId, "Test.cs", SourceText.From(source));
+        var document = solution.GetDocument(documentId)!;
+        var compilation = (await document.Project.GetCompilationAsync())!;
+        var options = new CompilationWithAnalyzersOptions(
+            new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
+            onAnalyzerException: (e, analyzer, _) => { lock (failures) failures.Add($"{analyzer.GetType().Name} threw {e}"); },
+            concurrentAnalysis: false,
+            logAnalyzerExecutionTime: false);
+        var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create(Analyzers), options).GetAnalyzerDiagnosticsAsync();
+        // (off-by-default rules are not reported unless enabled; none is enabled here)
+        failures.AddRange(diagnostics.Where(d => d.Id == "AD0001").Select(d => d.ToString()));
+
+        var reported = diagnostics.Where(d => d.Id.StartsWith("KS", StringComparison.Ordinal)).ToList();
+        foreach (var diagnostic in reported)
         {
-            var failures = new List<string>();
-            using var workspace = new AdhocWorkspace();
-            var projectId = ProjectId.CreateNewId();
-            var documentId = DocumentId.CreateNewId(projectId);
-            var solution = workspace.CurrentSolution
-                .AddProject(ProjectInfo.Create(projectId, VersionStamp.Default, "P", "P", LanguageNames.CSharp,
-                    compilationOptions: new CSharpCompilationOptions(OutputKind.ConsoleApplication, allowUnsafe: true), // an executable: KS4001 only looks at those
-                    parseOptions: new CSharpParseOptions(LanguageVersion.Latest),
-                    metadataReferences: TestReferences.NetCore.Concat(TestReferences.AspNetCore).Append(TestReferences.TmdsLibC)))
-                .AddDocument(documentId, "Test.cs", SourceText.From(source));
-            var document = solution.GetDocument(documentId)!;
-            var compilation = (await document.Project.GetCompilationAsync())!;
-            var options = new CompilationWithAnalyzersOptions(
-                new AnalyzerOptions(ImmutableArray<AdditionalText>.Empty),
-                onAnalyzerException: (e, analyzer, _) => { lock (failures) failures.Add($"{analyzer.GetType().Name} threw {e}"); },
-                concurrentAnalysis: false,
-                logAnalyzerExecutionTime: false);
-            var diagnostics = await compilation.WithAnalyzers(ImmutableArray.Create(Analyzers), options).GetAnalyzerDiagnosticsAsync();
-            // (off-by-default rules are not reported unless enabled; none is enabled here)
-            failures.AddRange(diagnostics.Where(d => d.Id == "AD0001").Select(d => d.ToString()));
-
-            var reported = diagnostics.Where(d => d.Id.StartsWith("KS", StringComparison.Ordinal)).ToList();
-            foreach (var diagnostic in reported)
+            foreach (var fix in Fixes.Where(f => f.FixableDiagnosticIds.Contains(diagnostic.Id)))
             {
-                foreach (var fix in Fixes.Where(f => f.FixableDiagnosticIds.Contains(diagnostic.Id)))
+                try
                 {
-                    try
-                    {
-                        var actions = new List<CodeAction>();
-                        await fix.RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (a, _) => actions.Add(a), CancellationToken.None));
-                        foreach (var action in actions)
-                            await action.GetOperationsAsync(CancellationToken.None);
-                    }
-                    catch (Exception e)
-                    {
-                        failures.Add($"{fix.GetType().Name} threw {e}");
-                    }
+                    var actions = new List<CodeAction>();
+                    await fix.RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (a, _) => actions.Add(a), CancellationToken.None));
+                    foreach (var action in actions)
+                        await action.GetOperationsAsync(CancellationToken.None);
+                }
+                catch (Exception e)
+                {
+                    failures.Add($"{fix.GetType().Name} threw {e}");
                 }
             }
-
-            return (failures, reported.Select(d => d.Id).ToList());
         }
+
+        return (failures, reported.Select(d => d.Id).ToList());
     }
 }

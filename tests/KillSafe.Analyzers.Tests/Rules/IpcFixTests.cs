@@ -5,20 +5,20 @@ using KillSafe.CodeFixes;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 
-namespace KillSafe.Analyzers.Tests.Rules
-{
-    /// <summary>KS1001-KS1004 fixes: mark for removal after shmat, unlink after open, remove in Dispose; Fix All; the result compiles.</summary>
-    public class IpcFixTests
-    {
-        private static DiagnosticResult KS1001(int marker, string what, string api, string removal) =>
-            new DiagnosticResult(SysVObjectNeverRemovedAnalyzer.Rule).WithLocation(marker).WithArguments(what, api, removal);
+namespace KillSafe.Analyzers.Tests.Rules;
 
-        [Fact]
-        public async Task Marks_the_segment_for_removal_right_after_shmat_declaring_shmctl_like_shmget()
+/// <summary>KS1001-KS1004 fixes: mark for removal after shmat, unlink after open, remove in Dispose; Fix All; the result compiles.</summary>
+public class IpcFixTests
+{
+    private static DiagnosticResult KS1001(int marker, string what, string api, string removal) =>
+        new DiagnosticResult(SysVObjectNeverRemovedAnalyzer.Rule).WithLocation(marker).WithArguments(what, api, removal);
+
+    [Fact]
+    public async Task Marks_the_segment_for_removal_right_after_shmat_declaring_shmctl_like_shmget()
+    {
+        var test = new KillSafeTest<SysVObjectNeverRemovedAnalyzer, IpcRemovalCodeFix>
         {
-            var test = new KillSafeTest<SysVObjectNeverRemovedAnalyzer, IpcRemovalCodeFix>
-            {
-                TestCode = @"using System;
+            TestCode = @"using System;
 using System.Runtime.InteropServices;
 
 static class Shm
@@ -37,7 +37,7 @@ static class Shm
     }
 }
 ",
-                FixedCode = @"using System;
+            FixedCode = @"using System;
 using System.Runtime.InteropServices;
 
 static class Shm
@@ -60,18 +60,18 @@ static class Shm
     }
 }
 ",
-                CodeActionEquivalenceKey = IpcRemovalCodeFix.MarkAfterAttach,
-            };
-            test.ExpectedDiagnostics.Add(KS1001(0, "shared memory segment", "shmget", "shmctl(IPC_RMID)"));
-            await test.RunAsync(CancellationToken.None);
-        }
+            CodeActionEquivalenceKey = IpcRemovalCodeFix.MarkAfterAttach,
+        };
+        test.ExpectedDiagnostics.Add(KS1001(0, "shared memory segment", "shmget", "shmctl(IPC_RMID)"));
+        await test.RunAsync(CancellationToken.None);
+    }
 
-        [Fact]
-        public async Task Unlinks_a_named_semaphore_right_after_opening_it()
+    [Fact]
+    public async Task Unlinks_a_named_semaphore_right_after_opening_it()
+    {
+        var test = new KillSafeTest<PosixSemaphoreNeverUnlinkedAnalyzer, IpcRemovalCodeFix>
         {
-            var test = new KillSafeTest<PosixSemaphoreNeverUnlinkedAnalyzer, IpcRemovalCodeFix>
-            {
-                TestCode = IpcRuleTests.PosixNative + @"
+            TestCode = IpcRuleTests.PosixNative + @"
 class Jobs
 {
     const string Name = ""/jobs"";
@@ -81,7 +81,7 @@ class Jobs
         return semaphore;
     }
 }",
-                FixedCode = IpcRuleTests.PosixNative + @"
+            FixedCode = IpcRuleTests.PosixNative + @"
 class Jobs
 {
     const string Name = ""/jobs"";
@@ -92,18 +92,18 @@ class Jobs
         return semaphore;
     }
 }",
-                CodeActionEquivalenceKey = IpcRemovalCodeFix.UnlinkAfterOpen,
-            };
-            test.ExpectedDiagnostics.Add(new DiagnosticResult(PosixSemaphoreNeverUnlinkedAnalyzer.Rule).WithLocation(0).WithArguments("/jobs", "sem_open"));
-            await test.RunAsync(CancellationToken.None);
-        }
+            CodeActionEquivalenceKey = IpcRemovalCodeFix.UnlinkAfterOpen,
+        };
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(PosixSemaphoreNeverUnlinkedAnalyzer.Rule).WithLocation(0).WithArguments("/jobs", "sem_open"));
+        await test.RunAsync(CancellationToken.None);
+    }
 
-        [Fact]
-        public async Task Fix_all_implements_IDisposable_once_and_removes_every_object_in_Dispose()
+    [Fact]
+    public async Task Fix_all_implements_IDisposable_once_and_removes_every_object_in_Dispose()
+    {
+        var test = new KillSafeTest<SysVObjectNeverRemovedAnalyzer, IpcRemovalCodeFix>
         {
-            var test = new KillSafeTest<SysVObjectNeverRemovedAnalyzer, IpcRemovalCodeFix>
-            {
-                TestCode = IpcRuleTests.SysVNative + @"
+            TestCode = IpcRuleTests.SysVNative + @"
 static class Ctl
 {
     [DllImport(""libc"", SetLastError = true)] public static extern int shmctl(int id, int command, IntPtr buffer);
@@ -118,7 +118,7 @@ class Store
         _semaphore = {|#1:Native.semget(key, 1, Native.IPC_CREAT | 0600)|};
     }
 }",
-                FixedCode = IpcRuleTests.SysVNative.Replace(@"    [DllImport(""libc"", SetLastError = true)] public static extern int semget(int key, int count, int flags);", @"    [DllImport(""libc"", SetLastError = true)] public static extern int semget(int key, int count, int flags);
+            FixedCode = IpcRuleTests.SysVNative.Replace(@"    [DllImport(""libc"", SetLastError = true)] public static extern int semget(int key, int count, int flags);", @"    [DllImport(""libc"", SetLastError = true)] public static extern int semget(int key, int count, int flags);
     [DllImport(""libc"", SetLastError = true)] public static extern int semctl(int id, int semaphore, int command);") + @"
 static class Ctl
 {
@@ -140,11 +140,10 @@ class Store : IDisposable
         Native.semctl(_semaphore, 0, 0 /* IPC_RMID */);
     }
 }",
-                CodeActionEquivalenceKey = IpcRemovalCodeFix.RemoveInDispose,
-            };
-            test.ExpectedDiagnostics.Add(KS1001(0, "shared memory segment", "shmget", "shmctl(IPC_RMID)"));
-            test.ExpectedDiagnostics.Add(KS1001(1, "semaphore set", "semget", "semctl(IPC_RMID)"));
-            await test.RunAsync(CancellationToken.None);
-        }
+            CodeActionEquivalenceKey = IpcRemovalCodeFix.RemoveInDispose,
+        };
+        test.ExpectedDiagnostics.Add(KS1001(0, "shared memory segment", "shmget", "shmctl(IPC_RMID)"));
+        test.ExpectedDiagnostics.Add(KS1001(1, "semaphore set", "semget", "semctl(IPC_RMID)"));
+        await test.RunAsync(CancellationToken.None);
     }
 }

@@ -3,17 +3,17 @@ using KillSafe.Analyzers.Rules;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 
-namespace KillSafe.Analyzers.Tests.Rules
-{
-    using KS1001 = Verify<SysVObjectNeverRemovedAnalyzer, EmptyCodeFixProvider>;
-    using KS1002 = Verify<PosixSemaphoreNeverUnlinkedAnalyzer, EmptyCodeFixProvider>;
-    using KS1003 = Verify<PosixSharedMemoryNeverUnlinkedAnalyzer, EmptyCodeFixProvider>;
-    using KS1004 = Verify<PosixMessageQueueNeverUnlinkedAnalyzer, EmptyCodeFixProvider>;
+namespace KillSafe.Analyzers.Tests.Rules;
 
-    /// <summary>Diagnostics and their absence for KS1001-KS1004 (code fixes: IpcFixTests).</summary>
-    public class IpcRuleTests
-    {
-        internal const string SysVNative = @"
+using KS1001 = Verify<SysVObjectNeverRemovedAnalyzer, EmptyCodeFixProvider>;
+using KS1002 = Verify<PosixSemaphoreNeverUnlinkedAnalyzer, EmptyCodeFixProvider>;
+using KS1003 = Verify<PosixSharedMemoryNeverUnlinkedAnalyzer, EmptyCodeFixProvider>;
+using KS1004 = Verify<PosixMessageQueueNeverUnlinkedAnalyzer, EmptyCodeFixProvider>;
+
+/// <summary>Diagnostics and their absence for KS1001-KS1004 (code fixes: IpcFixTests).</summary>
+public class IpcRuleTests
+{
+    internal const string SysVNative = @"
 using System;
 using System.Runtime.InteropServices;
 static class Native
@@ -25,8 +25,8 @@ static class Native
     [DllImport(""libc.so.6"", EntryPoint = ""msgget"", SetLastError = true)] public static extern int CreateQueue(int key, int flags);
 }";
 
-        [Fact]
-        public Task KS1001_creations_with_IPC_CREAT_or_IPC_PRIVATE_are_flagged() => KS1001.AnalyzerAsync(SysVNative + @"
+    [Fact]
+    public Task KS1001_creations_with_IPC_CREAT_or_IPC_PRIVATE_are_flagged() => KS1001.AnalyzerAsync(SysVNative + @"
 class Store
 {
     private int _segment;
@@ -37,12 +37,12 @@ class Store
         int queue = {|#2:Native.CreateQueue(key, 512 | 0666)|};
     }
 }",
-            KS1001.Diagnostic(SysVObjectNeverRemovedAnalyzer.Rule).WithLocation(0).WithArguments("shared memory segment", "shmget", "shmctl(IPC_RMID)"),
-            KS1001.Diagnostic(SysVObjectNeverRemovedAnalyzer.Rule).WithLocation(1).WithArguments("semaphore set", "semget", "semctl(IPC_RMID)"),
-            KS1001.Diagnostic(SysVObjectNeverRemovedAnalyzer.Rule).WithLocation(2).WithArguments("message queue", "msgget", "msgctl(IPC_RMID)"));
+        KS1001.Diagnostic(SysVObjectNeverRemovedAnalyzer.Rule).WithLocation(0).WithArguments("shared memory segment", "shmget", "shmctl(IPC_RMID)"),
+        KS1001.Diagnostic(SysVObjectNeverRemovedAnalyzer.Rule).WithLocation(1).WithArguments("semaphore set", "semget", "semctl(IPC_RMID)"),
+        KS1001.Diagnostic(SysVObjectNeverRemovedAnalyzer.Rule).WithLocation(2).WithArguments("message queue", "msgget", "msgctl(IPC_RMID)"));
 
-        [Fact]
-        public Task KS1001_attach_without_create_and_removal_through_the_id_are_quiet() => KS1001.AnalyzerAsync(SysVNative + @"
+    [Fact]
+    public Task KS1001_attach_without_create_and_removal_through_the_id_are_quiet() => KS1001.AnalyzerAsync(SysVNative + @"
 static class Ctl
 {
     [DllImport(""libc"", SetLastError = true)] public static extern int shmctl(int id, int command, IntPtr buffer);
@@ -67,8 +67,8 @@ class Store : IDisposable
     static void Semaphore(int key) { int s = Native.semget(key, 1, 0x200 | 0x180); try { } finally { Ctl.semctl(s, 0, Ctl.IPC_RMID); } }
 }");
 
-        [Fact]
-        public Task KS1001_a_later_call_to_another_PInvoke_is_not_a_possible_removal() => KS1001.AnalyzerAsync(SysVNative + @"
+    [Fact]
+    public Task KS1001_a_later_call_to_another_PInvoke_is_not_a_possible_removal() => KS1001.AnalyzerAsync(SysVNative + @"
 class Store
 {
     static void M(string[] args)
@@ -78,8 +78,8 @@ class Store
     }
 }", KS1001.Diagnostic(SysVObjectNeverRemovedAnalyzer.Rule).WithLocation(0).WithArguments("shared memory segment", "shmget", "shmctl(IPC_RMID)"));
 
-        [Fact]
-        public Task KS1001_a_removal_with_another_command_does_not_count() => KS1001.AnalyzerAsync(SysVNative + @"
+    [Fact]
+    public Task KS1001_a_removal_with_another_command_does_not_count() => KS1001.AnalyzerAsync(SysVNative + @"
 static class Ctl { [DllImport(""libc"")] public static extern int shmctl(int id, int command, IntPtr buffer); }
 class Store
 {
@@ -90,8 +90,8 @@ class Store
     }
 }", KS1001.Diagnostic(SysVObjectNeverRemovedAnalyzer.Rule).WithLocation(0).WithArguments("shared memory segment", "shmget", "shmctl(IPC_RMID)"));
 
-        [Fact]
-        public Task KS1001_LibraryImport_declarations_are_matched_by_entry_point() => KS1001.AnalyzerAsync(@"
+    [Fact]
+    public Task KS1001_LibraryImport_declarations_are_matched_by_entry_point() => KS1001.AnalyzerAsync(@"
 using System.Runtime.InteropServices;
 static partial class Interop
 {
@@ -102,7 +102,7 @@ static partial class Interop
     static void M() { {|#0:CreateSegment(42, 4096, 0x200 | 0x1B6)|}; }
 }", KS1001.Diagnostic(SysVObjectNeverRemovedAnalyzer.Rule).WithLocation(0).WithArguments("shared memory segment", "shmget", "shmctl(IPC_RMID)"));
 
-        internal const string PosixNative = @"
+    internal const string PosixNative = @"
 using System;
 using System.Runtime.InteropServices;
 static partial class Posix
@@ -117,8 +117,8 @@ static partial class Posix
     [DllImport(""librt"", SetLastError = true)] public static extern int mq_unlink(string name);
 }";
 
-        [Fact]
-        public Task KS1002_sem_open_with_O_CREAT_and_no_unlink_is_flagged() => KS1002.AnalyzerAsync(PosixNative + @"
+    [Fact]
+    public Task KS1002_sem_open_with_O_CREAT_and_no_unlink_is_flagged() => KS1002.AnalyzerAsync(PosixNative + @"
 class Jobs
 {
     const string Name = ""/jobs"";
@@ -130,8 +130,8 @@ class Jobs
     static void Unlinked(string name) { Posix.sem_open(name, 0100, 0x180, 1); Posix.sem_unlink(name); }
 }", KS1002.Diagnostic(PosixSemaphoreNeverUnlinkedAnalyzer.Rule).WithLocation(0).WithArguments("/jobs", "sem_open"));
 
-        [Fact]
-        public Task KS1003_shm_open_and_dev_shm_files_are_flagged() => KS1003.AnalyzerAsync(PosixNative + @"
+    [Fact]
+    public Task KS1003_shm_open_and_dev_shm_files_are_flagged() => KS1003.AnalyzerAsync(PosixNative + @"
 class Cache
 {
     static void Open(string name)
@@ -144,12 +144,12 @@ class Cache
     }
     static void Clean() { Posix.shm_open(""/c"", 0x40 | 2, 0x180); Posix.shm_unlink(""/c""); System.IO.File.Create(""/dev/shm/d"").Dispose(); System.IO.File.Delete(""/dev/shm/d""); }
 }",
-            KS1003.Diagnostic(PosixSharedMemoryNeverUnlinkedAnalyzer.Rule).WithLocation(0).WithArguments("/cache", "shm_open"),
-            KS1003.Diagnostic(PosixSharedMemoryNeverUnlinkedAnalyzer.Rule).WithLocation(1).WithArguments("/dev/shm/cache-state", "File.WriteAllText"),
-            KS1003.Diagnostic(PosixSharedMemoryNeverUnlinkedAnalyzer.Rule).WithLocation(2).WithArguments("\"/dev/shm/\" + name", "FileStream"));
+        KS1003.Diagnostic(PosixSharedMemoryNeverUnlinkedAnalyzer.Rule).WithLocation(0).WithArguments("/cache", "shm_open"),
+        KS1003.Diagnostic(PosixSharedMemoryNeverUnlinkedAnalyzer.Rule).WithLocation(1).WithArguments("/dev/shm/cache-state", "File.WriteAllText"),
+        KS1003.Diagnostic(PosixSharedMemoryNeverUnlinkedAnalyzer.Rule).WithLocation(2).WithArguments("\"/dev/shm/\" + name", "FileStream"));
 
-        [Fact]
-        public Task KS1004_mq_open_with_O_CREAT_and_no_unlink_is_flagged() => KS1004.AnalyzerAsync(PosixNative + @"
+    [Fact]
+    public Task KS1004_mq_open_with_O_CREAT_and_no_unlink_is_flagged() => KS1004.AnalyzerAsync(PosixNative + @"
 class Queue
 {
     readonly string _name;
@@ -159,24 +159,23 @@ class Queue
     static void Attach() { Posix.mq_open(""/q"", 2, 0, IntPtr.Zero); }
 }", KS1004.Diagnostic(PosixMessageQueueNeverUnlinkedAnalyzer.Rule).WithLocation(0).WithArguments("_name", "mq_open"));
 
-        [Fact]
-        public async Task A_PInvoke_renamed_in_another_file_is_still_seen_by_the_per_file_gate()
-        {
-            // The calling file never mentions "shm_open": the declaring file's words travel with the alias.
-            var test = new KillSafeTest<PosixSharedMemoryNeverUnlinkedAnalyzer, EmptyCodeFixProvider>();
-            test.TestState.Sources.Add(("Native.cs", @"
+    [Fact]
+    public async Task A_PInvoke_renamed_in_another_file_is_still_seen_by_the_per_file_gate()
+    {
+        // The calling file never mentions "shm_open": the declaring file's words travel with the alias.
+        var test = new KillSafeTest<PosixSharedMemoryNeverUnlinkedAnalyzer, EmptyCodeFixProvider>();
+        test.TestState.Sources.Add(("Native.cs", @"
 using System.Runtime.InteropServices;
 static class Native
 {
     [DllImport(""libc"", EntryPoint = ""shm_open"")] public static extern int OpenShared(string name, int flags, uint mode);
 }"));
-            test.TestState.Sources.Add(("Worker.cs", @"
+        test.TestState.Sources.Add(("Worker.cs", @"
 class Worker
 {
     void Start() => {|#0:Native.OpenShared(""/renamed"", 0x42, 0x180)|};
 }"));
-            test.ExpectedDiagnostics.Add(KS1003.Diagnostic(PosixSharedMemoryNeverUnlinkedAnalyzer.Rule).WithLocation(0).WithArguments("/renamed", "shm_open"));
-            await test.RunAsync(System.Threading.CancellationToken.None);
-        }
+        test.ExpectedDiagnostics.Add(KS1003.Diagnostic(PosixSharedMemoryNeverUnlinkedAnalyzer.Rule).WithLocation(0).WithArguments("/renamed", "shm_open"));
+        await test.RunAsync(System.Threading.CancellationToken.None);
     }
 }

@@ -5,17 +5,17 @@ using KillSafe.CodeFixes;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 
-namespace KillSafe.Analyzers.Tests.Rules
+namespace KillSafe.Analyzers.Tests.Rules;
+
+using VerifyKS1005 = Verify<WindowsOnlyNamedObjectAnalyzer, WindowsOnlyMemberCodeFix>;
+
+public class KS1005Tests
 {
-    using VerifyKS1005 = Verify<WindowsOnlyNamedObjectAnalyzer, WindowsOnlyMemberCodeFix>;
+    private static DiagnosticResult Expected(int marker, string api) =>
+        VerifyKS1005.Diagnostic(WindowsOnlyNamedObjectAnalyzer.Rule).WithLocation(marker).WithArguments(api);
 
-    public class KS1005Tests
-    {
-        private static DiagnosticResult Expected(int marker, string api) =>
-            VerifyKS1005.Diagnostic(WindowsOnlyNamedObjectAnalyzer.Rule).WithLocation(marker).WithArguments(api);
-
-        [Fact]
-        public Task Named_semaphore_event_and_memory_mapped_file_are_flagged() => VerifyKS1005.AnalyzerAsync(@"
+    [Fact]
+    public Task Named_semaphore_event_and_memory_mapped_file_are_flagged() => VerifyKS1005.AnalyzerAsync(@"
 using System.IO.MemoryMappedFiles;
 using System.Threading;
 class Shared
@@ -29,8 +29,8 @@ class Shared
     }
 }", Expected(0, "new Semaphore"), Expected(1, "new EventWaitHandle"), Expected(2, "MemoryMappedFile.CreateNew"), Expected(3, "Semaphore.OpenExisting"));
 
-        [Fact]
-        public Task Unnamed_objects_named_mutex_guards_and_windows_only_members_are_quiet() => VerifyKS1005.AnalyzerAsync(@"
+    [Fact]
+    public Task Unnamed_objects_named_mutex_guards_and_windows_only_members_are_quiet() => VerifyKS1005.AnalyzerAsync(@"
 using System;
 using System.IO.MemoryMappedFiles;
 using System.Runtime.InteropServices;
@@ -71,8 +71,8 @@ class Shared
 [SupportedOSPlatform(""windows10.0"")]
 class WindowsService { void M() => new Semaphore(0, 1, ""e""); }");
 
-        [Fact]
-        public Task Negated_or_wrong_guards_do_not_count() => VerifyKS1005.AnalyzerAsync(@"
+    [Fact]
+    public Task Negated_or_wrong_guards_do_not_count() => VerifyKS1005.AnalyzerAsync(@"
 using System;
 using System.Threading;
 class Shared
@@ -88,12 +88,12 @@ class Shared
     }
 }", Expected(0, "new Semaphore"), Expected(1, "new Semaphore"), Expected(2, "new Semaphore"));
 
-        [Fact]
-        public async Task Fix_marks_the_method_windows_only_once_for_all_its_calls()
+    [Fact]
+    public async Task Fix_marks_the_method_windows_only_once_for_all_its_calls()
+    {
+        var test = new KillSafeTest<WindowsOnlyNamedObjectAnalyzer, WindowsOnlyMemberCodeFix>
         {
-            var test = new KillSafeTest<WindowsOnlyNamedObjectAnalyzer, WindowsOnlyMemberCodeFix>
-            {
-                TestCode = @"using System.Threading;
+            TestCode = @"using System.Threading;
 
 class Shared
 {
@@ -104,7 +104,7 @@ class Shared
     }
 }
 ",
-                FixedCode = @"using System.Threading;
+            FixedCode = @"using System.Threading;
 
 class Shared
 {
@@ -116,10 +116,9 @@ class Shared
     }
 }
 ",
-            };
-            test.ExpectedDiagnostics.Add(Expected(0, "new Semaphore"));
-            test.ExpectedDiagnostics.Add(Expected(1, "new Semaphore"));
-            await test.RunAsync(CancellationToken.None);
-        }
+        };
+        test.ExpectedDiagnostics.Add(Expected(0, "new Semaphore"));
+        test.ExpectedDiagnostics.Add(Expected(1, "new Semaphore"));
+        await test.RunAsync(CancellationToken.None);
     }
 }

@@ -7,15 +7,15 @@ using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 using VerifyCS = KillSafe.Analyzers.Tests.Verify<KillSafe.Analyzers.Rules.StaleUnixSocketFileAnalyzer, KillSafe.CodeFixes.StaleUnixSocketFileCodeFix>;
 
-namespace KillSafe.Analyzers.Tests.Rules
-{
-    public class KS2001CodeFixTests
-    {
-        private static DiagnosticResult Expected(string path, int bind = 0, int pathMarker = 1) =>
-            VerifyCS.Diagnostic(StaleUnixSocketFileAnalyzer.Rule).WithLocation(bind).WithLocation(pathMarker).WithArguments("Socket.Bind", path);
+namespace KillSafe.Analyzers.Tests.Rules;
 
-        [Fact]
-        public Task Inserts_stale_socket_removal_before_the_bind() => VerifyCS.CodeFixAsync(@"using System.Net.Sockets;
+public class KS2001CodeFixTests
+{
+    private static DiagnosticResult Expected(string path, int bind = 0, int pathMarker = 1) =>
+        VerifyCS.Diagnostic(StaleUnixSocketFileAnalyzer.Rule).WithLocation(bind).WithLocation(pathMarker).WithArguments("Socket.Bind", path);
+
+    [Fact]
+    public Task Inserts_stale_socket_removal_before_the_bind() => VerifyCS.CodeFixAsync(@"using System.Net.Sockets;
 
 class Server
 {
@@ -40,22 +40,22 @@ class Server
 }
 " + Helper, Expected("path"));
 
-        private static KillSafeTest<StaleUnixSocketFileAnalyzer, StaleUnixSocketFileCodeFix> Test(ExtraReferences extra = ExtraReferences.None) =>
-            new(extra) { CodeActionEquivalenceKey = StaleUnixSocketFileCodeFix.EquivalenceKey };
+    private static KillSafeTest<StaleUnixSocketFileAnalyzer, StaleUnixSocketFileCodeFix> Test(ExtraReferences extra = ExtraReferences.None) =>
+        new(extra) { CodeActionEquivalenceKey = StaleUnixSocketFileCodeFix.EquivalenceKey };
 
-        [Fact]
-        public async Task Top_level_statements_get_the_call_and_the_helper_after_them()
-        {
-            var test = Test();
-            test.TestState.OutputKind = OutputKind.ConsoleApplication;
-            test.TestCode = @"using System.Net.Sockets;
+    [Fact]
+    public async Task Top_level_statements_get_the_call_and_the_helper_after_them()
+    {
+        var test = Test();
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        test.TestCode = @"using System.Net.Sockets;
 
 var path = args[0];
 using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
 {|#0:socket.Bind(new UnixDomainSocketEndPoint({|#1:path|}))|};
 socket.Listen();
 ";
-            test.FixedCode = @"using System.Net.Sockets;
+        test.FixedCode = @"using System.Net.Sockets;
 
 var path = args[0];
 using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -63,15 +63,15 @@ StaleUnixSocket.DeleteIfStale(path);
 socket.Bind(new UnixDomainSocketEndPoint(path));
 socket.Listen();
 " + Helper;
-            test.ExpectedDiagnostics.Add(Expected("path"));
-            await test.RunAsync(CancellationToken.None);
-        }
+        test.ExpectedDiagnostics.Add(Expected("path"));
+        await test.RunAsync(CancellationToken.None);
+    }
 
-        [Fact]
-        public async Task Fix_all_adds_one_helper_per_file_and_a_call_before_every_bind()
-        {
-            var test = Test();
-            test.TestState.Sources.Add(("A.cs", @"using System.Net.Sockets;
+    [Fact]
+    public async Task Fix_all_adds_one_helper_per_file_and_a_call_before_every_bind()
+    {
+        var test = Test();
+        test.TestState.Sources.Add(("A.cs", @"using System.Net.Sockets;
 
 namespace App;
 
@@ -85,7 +85,7 @@ class A
     }
 }
 "));
-            test.TestState.Sources.Add(("B.cs", @"using System.Net.Sockets;
+        test.TestState.Sources.Add(("B.cs", @"using System.Net.Sockets;
 
 class B
 {
@@ -94,7 +94,7 @@ class B
     public void Start() => {|#4:_socket.Bind(new UnixDomainSocketEndPoint({|#5:_path|}))|};
 }
 "));
-            test.FixedState.Sources.Add(("A.cs", @"using System.Net.Sockets;
+        test.FixedState.Sources.Add(("A.cs", @"using System.Net.Sockets;
 
 namespace App;
 
@@ -112,7 +112,7 @@ class A
     }
 }
 " + Helper));
-            test.FixedState.Sources.Add(("B.cs", @"using System.Net.Sockets;
+        test.FixedState.Sources.Add(("B.cs", @"using System.Net.Sockets;
 
 class B
 {
@@ -125,17 +125,17 @@ class B
     }
 }
 " + Helper));
-            test.ExpectedDiagnostics.Add(Expected("path", 0, 1));
-            test.ExpectedDiagnostics.Add(Expected("/run/b.sock", 2, 3));
-            test.ExpectedDiagnostics.Add(Expected("/run/c.sock", 4, 5));
-            await test.RunAsync(CancellationToken.None);
-        }
+        test.ExpectedDiagnostics.Add(Expected("path", 0, 1));
+        test.ExpectedDiagnostics.Add(Expected("/run/b.sock", 2, 3));
+        test.ExpectedDiagnostics.Add(Expected("/run/c.sock", 4, 5));
+        await test.RunAsync(CancellationToken.None);
+    }
 
-        [Fact]
-        public async Task Expression_lambda_of_kestrel_becomes_a_block()
-        {
-            var test = Test(ExtraReferences.AspNetCore);
-            test.TestCode = @"using Microsoft.AspNetCore.Server.Kestrel.Core;
+    [Fact]
+    public async Task Expression_lambda_of_kestrel_becomes_a_block()
+    {
+        var test = Test(ExtraReferences.AspNetCore);
+        test.TestCode = @"using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 static class Web
 {
@@ -145,7 +145,7 @@ static class Web
     }
 }
 ";
-            test.FixedCode = @"using Microsoft.AspNetCore.Server.Kestrel.Core;
+        test.FixedCode = @"using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 static class Web
 {
@@ -159,29 +159,29 @@ static class Web
     }
 }
 " + Helper;
-            test.ExpectedDiagnostics.Add(VerifyCS.Diagnostic(StaleUnixSocketFileAnalyzer.Rule).WithLocation(0).WithLocation(1).WithArguments("KestrelServerOptions.ListenUnixSocket", "path"));
-            await test.RunAsync(CancellationToken.None);
-        }
+        test.ExpectedDiagnostics.Add(VerifyCS.Diagnostic(StaleUnixSocketFileAnalyzer.Rule).WithLocation(0).WithLocation(1).WithArguments("KestrelServerOptions.ListenUnixSocket", "path"));
+        await test.RunAsync(CancellationToken.None);
+    }
 
-        [Fact]
-        public async Task No_fix_before_CSharp_11_because_the_helper_is_a_file_local_class()
-        {
-            var test = Test();
-            test.LanguageVersion = Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp10;
-            const string source = @"using System.Net.Sockets;
+    [Fact]
+    public async Task No_fix_before_CSharp_11_because_the_helper_is_a_file_local_class()
+    {
+        var test = Test();
+        test.LanguageVersion = Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp10;
+        const string source = @"using System.Net.Sockets;
 class Server { void Start(Socket s, string path) { {|#0:s.Bind(new UnixDomainSocketEndPoint({|#1:path|}))|}; } }
 ";
-            test.TestCode = source;
-            test.FixedCode = source;
-            test.ExpectedDiagnostics.Add(Expected("path"));
-            await test.RunAsync(CancellationToken.None);
-        }
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.ExpectedDiagnostics.Add(Expected("path"));
+        await test.RunAsync(CancellationToken.None);
+    }
 
-        [Fact]
-        public async Task No_fix_when_the_path_expression_has_side_effects()
-        {
-            var test = Test();
-            const string source = @"using System.Net.Sockets;
+    [Fact]
+    public async Task No_fix_when_the_path_expression_has_side_effects()
+    {
+        var test = Test();
+        const string source = @"using System.Net.Sockets;
 class Server
 {
     static int _n;
@@ -189,17 +189,17 @@ class Server
     void Start(Socket s) { {|#0:s.Bind(new UnixDomainSocketEndPoint({|#1:NextPath()|}))|}; }
 }
 ";
-            test.TestCode = source;
-            test.FixedCode = source;
-            test.ExpectedDiagnostics.Add(Expected("NextPath()"));
-            await test.RunAsync(CancellationToken.None);
-        }
+        test.TestCode = source;
+        test.FixedCode = source;
+        test.ExpectedDiagnostics.Add(Expected("NextPath()"));
+        await test.RunAsync(CancellationToken.None);
+    }
 
-        [Fact]
-        public async Task Raw_tmds_bind_gets_the_removal_before_it()
-        {
-            var test = Test(ExtraReferences.TmdsLibC);
-            test.TestCode = @"using System;
+    [Fact]
+    public async Task Raw_tmds_bind_gets_the_removal_before_it()
+    {
+        var test = Test(ExtraReferences.TmdsLibC);
+        test.TestCode = @"using System;
 using System.Text;
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
@@ -216,7 +216,7 @@ unsafe class Server
     }
 }
 ";
-            test.FixedCode = @"using System;
+        test.FixedCode = @"using System;
 using System.Text;
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
@@ -234,12 +234,12 @@ unsafe class Server
     }
 }
 " + Helper;
-            test.ExpectedDiagnostics.Add(VerifyCS.Diagnostic(StaleUnixSocketFileAnalyzer.Rule).WithLocation(0).WithLocation(1).WithArguments("LibC.bind", "path"));
-            await test.RunAsync(CancellationToken.None);
-        }
+        test.ExpectedDiagnostics.Add(VerifyCS.Diagnostic(StaleUnixSocketFileAnalyzer.Rule).WithLocation(0).WithLocation(1).WithArguments("LibC.bind", "path"));
+        await test.RunAsync(CancellationToken.None);
+    }
 
-        // The helper the fix adds once per file, written out here so that a change to it is a visible test change.
-        internal const string Helper = @"
+    // The helper the fix adds once per file, written out here so that a change to it is a visible test change.
+    internal const string Helper = @"
 /// <summary>Removes a Unix socket file left behind by a process that died without closing it (KillSafe KS2001).</summary>
 file static class StaleUnixSocket
 {
@@ -293,5 +293,4 @@ file static class StaleUnixSocket
     private static extern int statx(int dirfd, string pathname, int flags, uint mask, byte[] statxbuf);
 }
 ";
-    }
 }

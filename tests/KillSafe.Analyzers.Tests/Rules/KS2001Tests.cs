@@ -4,17 +4,17 @@ using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 using VerifyCS = KillSafe.Analyzers.Tests.Verify<KillSafe.Analyzers.Rules.StaleUnixSocketFileAnalyzer, KillSafe.CodeFixes.StaleUnixSocketFileCodeFix>;
 
-namespace KillSafe.Analyzers.Tests.Rules
+namespace KillSafe.Analyzers.Tests.Rules;
+
+public class KS2001Tests
 {
-    public class KS2001Tests
-    {
-        private static DiagnosticResult Expected(string api, string path, int bind = 0, int pathMarker = 1) =>
-            VerifyCS.Diagnostic(StaleUnixSocketFileAnalyzer.Rule).WithLocation(bind).WithLocation(pathMarker).WithArguments(api, path);
+    private static DiagnosticResult Expected(string api, string path, int bind = 0, int pathMarker = 1) =>
+        VerifyCS.Diagnostic(StaleUnixSocketFileAnalyzer.Rule).WithLocation(bind).WithLocation(pathMarker).WithArguments(api, path);
 
-        private const string Usings = "using System;\nusing System.IO;\nusing System.Net.Sockets;\n";
+    private const string Usings = "using System;\nusing System.IO;\nusing System.Net.Sockets;\n";
 
-        [Fact]
-        public Task Bind_with_inline_endpoint_and_literal_path_is_flagged() => VerifyCS.AnalyzerAsync(Usings + @"
+    [Fact]
+    public Task Bind_with_inline_endpoint_and_literal_path_is_flagged() => VerifyCS.AnalyzerAsync(Usings + @"
 class Server
 {
     void Start()
@@ -25,8 +25,8 @@ class Server
     }
 }", Expected("Socket.Bind", "/run/app.sock"));
 
-        [Fact]
-        public Task Bind_of_endpoint_in_a_local_built_from_a_parameter_is_flagged() => VerifyCS.AnalyzerAsync(Usings + @"
+    [Fact]
+    public Task Bind_of_endpoint_in_a_local_built_from_a_parameter_is_flagged() => VerifyCS.AnalyzerAsync(Usings + @"
 class Server
 {
     void Start(string path)
@@ -37,8 +37,8 @@ class Server
     }
 }", Expected("Socket.Bind", "path"));
 
-        [Fact]
-        public Task Bind_of_endpoint_field_set_in_constructor_is_flagged() => VerifyCS.AnalyzerAsync(Usings + @"
+    [Fact]
+    public Task Bind_of_endpoint_field_set_in_constructor_is_flagged() => VerifyCS.AnalyzerAsync(Usings + @"
 class Server
 {
     private readonly UnixDomainSocketEndPoint _endpoint;
@@ -49,8 +49,8 @@ class Server
     public void Start() => {|#0:_socket.Bind(_endpoint)|};
 }", Expected("Socket.Bind", "path"));
 
-        [Fact]
-        public Task Kestrel_ListenUnixSocket_is_flagged() => VerifyCS.AnalyzerAsync(@"
+    [Fact]
+    public Task Kestrel_ListenUnixSocket_is_flagged() => VerifyCS.AnalyzerAsync(@"
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 class Startup
 {
@@ -58,8 +58,8 @@ class Startup
     static void Configure(KestrelServerOptions options) => {|#0:options.ListenUnixSocket({|#1:SocketPath|})|};
 }", ExtraReferences.AspNetCore, Expected("KestrelServerOptions.ListenUnixSocket", "/run/web.sock"));
 
-        [Fact]
-        public Task Raw_Tmds_bind_of_an_encoded_path_is_flagged() => VerifyCS.AnalyzerAsync(@"
+    [Fact]
+    public Task Raw_Tmds_bind_of_an_encoded_path_is_flagged() => VerifyCS.AnalyzerAsync(@"
 using System;
 using System.Text;
 using Tmds.Linux;
@@ -77,8 +77,8 @@ unsafe class Server
     }
 }", ExtraReferences.TmdsLibC, Expected("LibC.bind", "path"));
 
-        [Fact]
-        public Task Raw_DllImport_bind_of_a_marshalled_sockaddr_un_is_flagged() => VerifyCS.AnalyzerAsync(@"
+    [Fact]
+    public Task Raw_DllImport_bind_of_a_marshalled_sockaddr_un_is_flagged() => VerifyCS.AnalyzerAsync(@"
 using System.Runtime.InteropServices;
 class Native
 {
@@ -96,8 +96,8 @@ class Native
     }
 }", Expected("Native.bind", "/tmp/native.sock"));
 
-        [Fact]
-        public Task Deletion_after_the_bind_does_not_count() => VerifyCS.AnalyzerAsync(Usings + @"
+    [Fact]
+    public Task Deletion_after_the_bind_does_not_count() => VerifyCS.AnalyzerAsync(Usings + @"
 class Server : IDisposable
 {
     const string Path = ""/run/app.sock"";
@@ -106,8 +106,8 @@ class Server : IDisposable
     public void Dispose() { _socket.Dispose(); File.Delete(Path); }
 }", Expected("Socket.Bind", "/run/app.sock"));
 
-        [Fact]
-        public Task Deletion_of_another_path_does_not_count() => VerifyCS.AnalyzerAsync(Usings + @"
+    [Fact]
+    public Task Deletion_of_another_path_does_not_count() => VerifyCS.AnalyzerAsync(Usings + @"
 class Server
 {
     void Start(Socket socket)
@@ -117,8 +117,8 @@ class Server
     }
 }", Expected("Socket.Bind", "/run/app.sock"));
 
-        [Fact]
-        public Task File_Delete_of_the_same_path_before_the_bind_is_quiet() => VerifyCS.AnalyzerAsync(Usings + @"
+    [Fact]
+    public Task File_Delete_of_the_same_path_before_the_bind_is_quiet() => VerifyCS.AnalyzerAsync(Usings + @"
 class Server
 {
     void Start(string path)
@@ -130,8 +130,8 @@ class Server
     }
 }");
 
-        [Fact]
-        public Task Same_path_through_constant_field_and_local_is_recognised() => VerifyCS.AnalyzerAsync(Usings + @"
+    [Fact]
+    public Task Same_path_through_constant_field_and_local_is_recognised() => VerifyCS.AnalyzerAsync(Usings + @"
 class Server
 {
     const string SocketPath = ""/run/app.sock"";
@@ -144,8 +144,8 @@ class Server
     }
 }");
 
-        [Fact]
-        public Task Same_computed_path_is_recognised() => VerifyCS.AnalyzerAsync(Usings + @"
+    [Fact]
+    public Task Same_computed_path_is_recognised() => VerifyCS.AnalyzerAsync(Usings + @"
 class Server
 {
     void Start(Socket socket, string dir)
@@ -155,8 +155,8 @@ class Server
     }
 }");
 
-        [Fact]
-        public Task Deletion_in_the_constructor_counts_for_an_instance_bind() => VerifyCS.AnalyzerAsync(Usings + @"
+    [Fact]
+    public Task Deletion_in_the_constructor_counts_for_an_instance_bind() => VerifyCS.AnalyzerAsync(Usings + @"
 class Server
 {
     private readonly string _path;
@@ -165,8 +165,8 @@ class Server
     public void Start() => _socket.Bind(new UnixDomainSocketEndPoint(_path));
 }");
 
-        [Fact]
-        public Task Deletion_by_a_helper_that_receives_the_path_counts() => VerifyCS.AnalyzerAsync(Usings + @"
+    [Fact]
+    public Task Deletion_by_a_helper_that_receives_the_path_counts() => VerifyCS.AnalyzerAsync(Usings + @"
 static class SocketFiles
 {
     public static void RemoveStale(string file) { if (File.Exists(file)) File.Delete(file); }
@@ -180,8 +180,8 @@ class Server
     }
 }");
 
-        [Fact]
-        public Task Deletion_by_a_caller_before_it_calls_the_binding_method_counts() => VerifyCS.AnalyzerAsync(Usings + @"
+    [Fact]
+    public Task Deletion_by_a_caller_before_it_calls_the_binding_method_counts() => VerifyCS.AnalyzerAsync(Usings + @"
 class Server
 {
     private readonly Socket _socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -191,10 +191,10 @@ class Server
     private void Listen() => _socket.Bind(new UnixDomainSocketEndPoint(SocketPath));
 }");
 
-        // Callers are found by a syntactic test before they are bound (Flow/Precedence.cs): the caller of a caller
-        // must still be seen, and a body that deletes another path, or deletes only after the call, still does not count.
-        [Fact]
-        public Task Deletion_by_the_caller_of_a_caller_counts() => VerifyCS.AnalyzerAsync(Usings + @"
+    // Callers are found by a syntactic test before they are bound (Flow/Precedence.cs): the caller of a caller
+    // must still be seen, and a body that deletes another path, or deletes only after the call, still does not count.
+    [Fact]
+    public Task Deletion_by_the_caller_of_a_caller_counts() => VerifyCS.AnalyzerAsync(Usings + @"
 class Server
 {
     private readonly Socket _socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -204,8 +204,8 @@ class Server
     private void Listen() => _socket.Bind(new UnixDomainSocketEndPoint(SocketPath));
 }");
 
-        [Fact]
-        public Task A_caller_that_deletes_after_calling_does_not_count() => VerifyCS.AnalyzerAsync(Usings + @"
+    [Fact]
+    public Task A_caller_that_deletes_after_calling_does_not_count() => VerifyCS.AnalyzerAsync(Usings + @"
 class Server
 {
     private readonly Socket _socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -215,8 +215,8 @@ class Server
     private void Listen() => {|#0:_socket.Bind(new UnixDomainSocketEndPoint({|#1:SocketPath|}))|};
 }", Expected("Socket.Bind", "/run/app.sock"));
 
-        [Fact]
-        public Task Deletion_whose_path_cannot_be_decided_keeps_the_rule_quiet() => VerifyCS.AnalyzerAsync(Usings + @"
+    [Fact]
+    public Task Deletion_whose_path_cannot_be_decided_keeps_the_rule_quiet() => VerifyCS.AnalyzerAsync(Usings + @"
 class Server
 {
     string NextPath() => ""/run/app.sock"";
@@ -227,8 +227,8 @@ class Server
     }
 }");
 
-        [Fact]
-        public Task Raw_unlink_of_encoded_path_before_raw_bind_is_quiet() => VerifyCS.AnalyzerAsync(@"
+    [Fact]
+    public Task Raw_unlink_of_encoded_path_before_raw_bind_is_quiet() => VerifyCS.AnalyzerAsync(@"
 using System;
 using System.Text;
 using Tmds.Linux;
@@ -247,8 +247,8 @@ unsafe class Server
     }
 }", ExtraReferences.TmdsLibC);
 
-        [Fact]
-        public Task Abstract_names_create_no_file_and_are_quiet() => VerifyCS.AnalyzerAsync(Usings + @"
+    [Fact]
+    public Task Abstract_names_create_no_file_and_are_quiet() => VerifyCS.AnalyzerAsync(Usings + @"
 class Server
 {
     void Start(Socket a, Socket b, string name)
@@ -258,8 +258,8 @@ class Server
     }
 }");
 
-        [Fact]
-        public Task Connect_and_tcp_bind_are_quiet() => VerifyCS.AnalyzerAsync(Usings + @"
+    [Fact]
+    public Task Connect_and_tcp_bind_are_quiet() => VerifyCS.AnalyzerAsync(Usings + @"
 using System.Net;
 class Client
 {
@@ -270,8 +270,8 @@ class Client
     }
 }");
 
-        [Fact]
-        public Task A_raw_bind_whose_path_cannot_be_traced_is_quiet() => VerifyCS.AnalyzerAsync(@"
+    [Fact]
+    public Task A_raw_bind_whose_path_cannot_be_traced_is_quiet() => VerifyCS.AnalyzerAsync(@"
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
 unsafe class Server
@@ -279,8 +279,7 @@ unsafe class Server
     static void Listen(int fd, sockaddr_un* addr) => bind(fd, (sockaddr*)addr, SizeOf.sockaddr_un);
 }", ExtraReferences.TmdsLibC);
 
-        [Fact]
-        public Task A_compilation_without_socket_apis_gets_no_diagnostic() => VerifyCS.AnalyzerAsync(@"
+    [Fact]
+    public Task A_compilation_without_socket_apis_gets_no_diagnostic() => VerifyCS.AnalyzerAsync(@"
 class Plain { void Bind(object endpoint) { } void Run() => Bind(new object()); }");
-    }
 }

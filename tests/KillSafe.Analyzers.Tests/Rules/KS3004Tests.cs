@@ -5,23 +5,23 @@ using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 
-namespace KillSafe.Analyzers.Tests.Rules
+namespace KillSafe.Analyzers.Tests.Rules;
+
+/// <summary>KS3004 is off by default; these tests enable it the documented way (a .globalconfig).</summary>
+public class KS3004Tests
 {
-    /// <summary>KS3004 is off by default; these tests enable it the documented way (a .globalconfig).</summary>
-    public class KS3004Tests
+    private const string Enable = "is_global = true\ndotnet_diagnostic.KS3004.severity = warning\n";
+
+    private static Task RunAsync(string source, bool enabled, params DiagnosticResult[] expected)
     {
-        private const string Enable = "is_global = true\ndotnet_diagnostic.KS3004.severity = warning\n";
+        var test = new KillSafeTest<IdleConnectionAnalyzer, EmptyCodeFixProvider> { TestCode = source };
+        if (enabled)
+            test.TestState.AnalyzerConfigFiles.Add(("/.globalconfig", Enable));
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync(CancellationToken.None);
+    }
 
-        private static Task RunAsync(string source, bool enabled, params DiagnosticResult[] expected)
-        {
-            var test = new KillSafeTest<IdleConnectionAnalyzer, EmptyCodeFixProvider> { TestCode = source };
-            if (enabled)
-                test.TestState.AnalyzerConfigFiles.Add(("/.globalconfig", Enable));
-            test.ExpectedDiagnostics.AddRange(expected);
-            return test.RunAsync(CancellationToken.None);
-        }
-
-        private const string EchoForever = @"
+    private const string EchoForever = @"
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Tasks;
@@ -46,26 +46,26 @@ class Server
     }
 }";
 
-        [Fact]
-        public Task A_reader_loop_without_keepalive_or_timeout_is_flagged_when_enabled() =>
-            RunAsync(EchoForever, enabled: true, new DiagnosticResult(IdleConnectionAnalyzer.Rule).WithLocation(0).WithArguments("AcceptTcpClient"));
+    [Fact]
+    public Task A_reader_loop_without_keepalive_or_timeout_is_flagged_when_enabled() =>
+        RunAsync(EchoForever, enabled: true, new DiagnosticResult(IdleConnectionAnalyzer.Rule).WithLocation(0).WithArguments("AcceptTcpClient"));
 
-        [Fact]
-        public async Task It_is_off_by_default()
-        {
-            // The testing library turns every rule under test on, so ask the compiler directly, as a build would.
-            Assert.False(IdleConnectionAnalyzer.Rule.IsEnabledByDefault);
-            var compilation = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create(
-                "Default",
-                new[] { Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(EchoForever.Replace("{|#0:", "").Replace("|}", "")) },
-                KillSafe.Tests.Shared.TestReferences.NetCore,
-                new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(Microsoft.CodeAnalysis.OutputKind.DynamicallyLinkedLibrary));
-            var diagnostics = await compilation.WithAnalyzers(System.Collections.Immutable.ImmutableArray.Create<Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer>(new IdleConnectionAnalyzer())).GetAnalyzerDiagnosticsAsync();
-            Assert.Empty(diagnostics);
-        }
+    [Fact]
+    public async Task It_is_off_by_default()
+    {
+        // The testing library turns every rule under test on, so ask the compiler directly, as a build would.
+        Assert.False(IdleConnectionAnalyzer.Rule.IsEnabledByDefault);
+        var compilation = Microsoft.CodeAnalysis.CSharp.CSharpCompilation.Create(
+            "Default",
+            new[] { Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText(EchoForever.Replace("{|#0:", "").Replace("|}", "")) },
+            KillSafe.Tests.Shared.TestReferences.NetCore,
+            new Microsoft.CodeAnalysis.CSharp.CSharpCompilationOptions(Microsoft.CodeAnalysis.OutputKind.DynamicallyLinkedLibrary));
+        var diagnostics = await compilation.WithAnalyzers(System.Collections.Immutable.ImmutableArray.Create<Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer>(new IdleConnectionAnalyzer())).GetAnalyzerDiagnosticsAsync();
+        Assert.Empty(diagnostics);
+    }
 
-        [Fact]
-        public Task Request_response_handlers_keepalive_and_timeouts_are_quiet() => RunAsync(@"
+    [Fact]
+    public Task Request_response_handlers_keepalive_and_timeouts_are_quiet() => RunAsync(@"
 using System;
 using System.Net.Sockets;
 using System.Threading;
@@ -121,5 +121,4 @@ class Server
         }
     }
 }", enabled: true);
-    }
 }

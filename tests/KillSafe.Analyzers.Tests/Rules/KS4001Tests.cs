@@ -6,44 +6,44 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 
-namespace KillSafe.Analyzers.Tests.Rules
+namespace KillSafe.Analyzers.Tests.Rules;
+
+public class KS4001Tests
 {
-    public class KS4001Tests
-    {
-        private const string Native = @"
+    private const string Native = @"
 static class Native
 {
     [DllImport(""libc"")] public static extern int shm_open(string name, int flags, uint mode);
     [DllImport(""libc"")] public static extern int shm_unlink(string name);
 }";
 
-        private static DiagnosticResult Expected(int marker, string display, string uncovered) =>
-            new DiagnosticResult(SignalPathMissesCleanupAnalyzer.Rule).WithLocation(marker).WithArguments("shm_open", "the POSIX shared memory object", display, uncovered);
+    private static DiagnosticResult Expected(int marker, string display, string uncovered) =>
+        new DiagnosticResult(SignalPathMissesCleanupAnalyzer.Rule).WithLocation(marker).WithArguments("shm_open", "the POSIX shared memory object", display, uncovered);
 
-        private static KillSafeTest<SignalPathMissesCleanupAnalyzer, SignalCleanupCodeFix> Test(string source, string? fixedSource = null, bool aspNetCore = false, OutputKind kind = OutputKind.ConsoleApplication, string? batchFixedSource = null, params DiagnosticResult[] expected)
+    private static KillSafeTest<SignalPathMissesCleanupAnalyzer, SignalCleanupCodeFix> Test(string source, string? fixedSource = null, bool aspNetCore = false, OutputKind kind = OutputKind.ConsoleApplication, string? batchFixedSource = null, params DiagnosticResult[] expected)
+    {
+        var test = new KillSafeTest<SignalPathMissesCleanupAnalyzer, SignalCleanupCodeFix>(aspNetCore ? ExtraReferences.AspNetCore : ExtraReferences.None) { TestCode = source };
+        test.TestState.OutputKind = kind;
+        if (fixedSource is not null)
         {
-            var test = new KillSafeTest<SignalPathMissesCleanupAnalyzer, SignalCleanupCodeFix>(aspNetCore ? ExtraReferences.AspNetCore : ExtraReferences.None) { TestCode = source };
-            test.TestState.OutputKind = kind;
-            if (fixedSource is not null)
+            // KS4001 needs the whole program, so it reports at compilation end (a non-local diagnostic): hosts
+            // offer its fix where the diagnostic has been computed (build, full-solution analysis).
+            test.CodeFixTestBehaviors |= CodeFixTestBehaviors.SkipLocalDiagnosticCheck;
+            test.FixedCode = fixedSource;
+            test.FixedState.OutputKind = kind;
+            if (batchFixedSource is not null)
             {
-                // KS4001 needs the whole program, so it reports at compilation end (a non-local diagnostic): hosts
-                // offer its fix where the diagnostic has been computed (build, full-solution analysis).
-                test.CodeFixTestBehaviors |= CodeFixTestBehaviors.SkipLocalDiagnosticCheck;
-                test.FixedCode = fixedSource;
-                test.FixedState.OutputKind = kind;
-                if (batchFixedSource is not null)
-                {
-                    test.BatchFixedCode = batchFixedSource;
-                    test.BatchFixedState.OutputKind = kind;
-                }
+                test.BatchFixedCode = batchFixedSource;
+                test.BatchFixedState.OutputKind = kind;
             }
-
-            test.ExpectedDiagnostics.AddRange(expected);
-            return test;
         }
 
-        [Fact]
-        public Task Cleanup_after_the_work_of_Main_runs_on_no_signal() => Test(@"
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test;
+    }
+
+    [Fact]
+    public Task Cleanup_after_the_work_of_Main_runs_on_no_signal() => Test(@"
 using System;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -54,8 +54,8 @@ for (int i = 0; i < 1000; i++)
 Native.shm_unlink(name);
 " + Native, expected: Expected(0, "name", "SIGTERM, SIGINT or SIGHUP")).RunAsync(CancellationToken.None);
 
-        [Fact]
-        public Task CancelKeyPress_covers_SIGINT_only_and_ProcessExit_nothing() => Test(@"
+    [Fact]
+    public Task CancelKeyPress_covers_SIGINT_only_and_ProcessExit_nothing() => Test(@"
 using System;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -66,10 +66,10 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => Native.shm_unlink(Name);
 Thread.Sleep(Timeout.Infinite);
 " + Native, expected: Expected(0, "/killsafe-ctrl-c", "SIGTERM or SIGHUP")).RunAsync(CancellationToken.None);
 
-        [Fact]
-        public Task Signal_handlers_a_canceling_handler_mark_for_removal_and_libraries_are_quiet()
-        {
-            const string program = @"
+    [Fact]
+    public Task Signal_handlers_a_canceling_handler_mark_for_removal_and_libraries_are_quiet()
+    {
+        const string program = @"
 using System;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -96,17 +96,17 @@ class Program
 
     static void OnInterrupt(PosixSignalContext context) => Native.shm_unlink(Handled);
 }" + Native;
-            // Orderly is covered because SIGQUIT's handler cancels... only SIGQUIT: SIGTERM/SIGINT are covered for Handled only.
-            return Task.WhenAll(
-                Test(program.Replace("Native.shm_open(Orderly", "{|#0:Native.shm_open(Orderly").Replace("0x180);\n        stop.Token", "0x180)|};\n        stop.Token"),
-                    expected: Expected(0, "/killsafe-orderly", "SIGTERM, SIGINT or SIGHUP")).RunAsync(CancellationToken.None),
-                Test(program.Replace("PosixSignal.SIGQUIT, c =>", "PosixSignal.SIGTERM, c =>").Replace("using var hup", "using var hup2 = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });\n        using var hup"))
-                    .RunAsync(CancellationToken.None),
-                Test(program.Replace("static void Main()", "public static void Run()"), kind: OutputKind.DynamicallyLinkedLibrary).RunAsync(CancellationToken.None));
-        }
+        // Orderly is covered because SIGQUIT's handler cancels... only SIGQUIT: SIGTERM/SIGINT are covered for Handled only.
+        return Task.WhenAll(
+            Test(program.Replace("Native.shm_open(Orderly", "{|#0:Native.shm_open(Orderly").Replace("0x180);\n        stop.Token", "0x180)|};\n        stop.Token"),
+                expected: Expected(0, "/killsafe-orderly", "SIGTERM, SIGINT or SIGHUP")).RunAsync(CancellationToken.None),
+            Test(program.Replace("PosixSignal.SIGQUIT, c =>", "PosixSignal.SIGTERM, c =>").Replace("using var hup", "using var hup2 = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });\n        using var hup"))
+                .RunAsync(CancellationToken.None),
+            Test(program.Replace("static void Main()", "public static void Run()"), kind: OutputKind.DynamicallyLinkedLibrary).RunAsync(CancellationToken.None));
+    }
 
-        [Fact]
-        public Task Generic_host_shutdown_paths_cover_SIGTERM_and_SIGINT() => Test(@"
+    [Fact]
+    public Task Generic_host_shutdown_paths_cover_SIGTERM_and_SIGINT() => Test(@"
 using System;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -136,9 +136,9 @@ class Stopping
     }
 }" + Native, aspNetCore: true).RunAsync(CancellationToken.None);
 
-        [Fact]
-        // One at a time, each fix adds its own guarded handler; Fix All adds one handler for all of Main's objects.
-        public Task Fix_All_repeats_Mains_removals_in_one_handler_for_three_signals() => Test(@"
+    [Fact]
+    // One at a time, each fix adds its own guarded handler; Fix All adds one handler for all of Main's objects.
+    public Task Fix_All_repeats_Mains_removals_in_one_handler_for_three_signals() => Test(@"
 using System;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -213,8 +213,8 @@ Native.shm_unlink(name);
 Native.shm_unlink(Other);
 " + Native, expected: new[] { Expected(0, "name", "SIGTERM, SIGINT or SIGHUP"), Expected(1, "/killsafe-other", "SIGTERM, SIGINT or SIGHUP") }).RunAsync(CancellationToken.None);
 
-        [Fact]
-        public Task Fix_calls_the_owners_Dispose_through_Mains_local() => Test(@"
+    [Fact]
+    public Task Fix_calls_the_owners_Dispose_through_Mains_local() => Test(@"
 using System;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -268,5 +268,4 @@ class Region : IDisposable
     public Region(string name) { _name = name; Native.shm_open(_name, 0x42, 0x180); }
     public void Dispose() => Native.shm_unlink(_name);
 }" + Native, expected: Expected(0, "_name", "SIGTERM, SIGINT or SIGHUP")).RunAsync(CancellationToken.None);
-    }
 }

@@ -5,13 +5,13 @@ using KillSafe.CodeFixes;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 
-namespace KillSafe.Analyzers.Tests.Rules
-{
-    using VerifyKS4002 = Verify<FinalizerOnlyCleanupAnalyzer, DisposeRunsFinalizerCleanupCodeFix>;
+namespace KillSafe.Analyzers.Tests.Rules;
 
-    public class KS4002Tests
-    {
-        private const string Native = @"
+using VerifyKS4002 = Verify<FinalizerOnlyCleanupAnalyzer, DisposeRunsFinalizerCleanupCodeFix>;
+
+public class KS4002Tests
+{
+    private const string Native = @"
 static class Native
 {
     [DllImport(""libc"")] public static extern int shm_open(string name, int flags, uint mode);
@@ -20,11 +20,11 @@ static class Native
     [DllImport(""libc"")] public static extern int shmctl(int id, int command, IntPtr buffer);
 }";
 
-        private static DiagnosticResult Expected(int marker, string api, string kind, string display, string type) =>
-            VerifyKS4002.Diagnostic(FinalizerOnlyCleanupAnalyzer.Rule).WithLocation(marker).WithArguments(api, kind, display, type);
+    private static DiagnosticResult Expected(int marker, string api, string kind, string display, string type) =>
+        VerifyKS4002.Diagnostic(FinalizerOnlyCleanupAnalyzer.Rule).WithLocation(marker).WithArguments(api, kind, display, type);
 
-        [Fact]
-        public Task Removal_only_in_the_finalizer_or_in_what_only_it_calls_is_flagged() => VerifyKS4002.AnalyzerAsync(@"
+    [Fact]
+    public Task Removal_only_in_the_finalizer_or_in_what_only_it_calls_is_flagged() => VerifyKS4002.AnalyzerAsync(@"
 using System;
 using System.Runtime.InteropServices;
 class Region
@@ -43,11 +43,11 @@ class Region
     }
     private void Release() => Native.shmctl(_segment, 0, IntPtr.Zero);
 }" + Native,
-            Expected(0, "shm_open", "the POSIX shared memory object", "/killsafe-region", "Region"),
-            Expected(1, "shmget", "the SysV shared memory segment", "_segment", "Region"));
+        Expected(0, "shm_open", "the POSIX shared memory object", "/killsafe-region", "Region"),
+        Expected(1, "shmget", "the SysV shared memory segment", "_segment", "Region"));
 
-        [Fact]
-        public Task Removal_that_Dispose_or_a_public_method_reaches_is_quiet() => VerifyKS4002.AnalyzerAsync(@"
+    [Fact]
+    public Task Removal_that_Dispose_or_a_public_method_reaches_is_quiet() => VerifyKS4002.AnalyzerAsync(@"
 using System;
 using System.Runtime.InteropServices;
 class Disposable : IDisposable
@@ -75,8 +75,8 @@ class CreatedInTheFinalizer
     ~CreatedInTheFinalizer() { Native.shm_open(""/killsafe-c"", 0x42, 0x180); Native.shm_unlink(""/killsafe-c""); }
 }" + Native);
 
-        [Fact]
-        public Task Fix_moves_the_cleanup_into_a_method_Dispose_calls_with_IDisposable() => VerifyKS4002.CodeFixAsync(@"
+    [Fact]
+    public Task Fix_moves_the_cleanup_into_a_method_Dispose_calls_with_IDisposable() => VerifyKS4002.CodeFixAsync(@"
 using System;
 using System.Runtime.InteropServices;
 class Region
@@ -124,15 +124,15 @@ class Region : IDisposable
         GC.SuppressFinalize(this);
     }
 }" + Native,
-            Expected(0, "shm_open", "the POSIX shared memory object", "/killsafe-region", "Region"),
-            Expected(1, "shmget", "the SysV shared memory segment", "_segment", "Region"));
+        Expected(0, "shm_open", "the POSIX shared memory object", "/killsafe-region", "Region"),
+        Expected(1, "shmget", "the SysV shared memory segment", "_segment", "Region"));
 
-        [Fact]
-        public async Task Fix_reuses_the_finalizers_helper_and_an_existing_Dispose_across_classes()
+    [Fact]
+    public async Task Fix_reuses_the_finalizers_helper_and_an_existing_Dispose_across_classes()
+    {
+        var test = new KillSafeTest<FinalizerOnlyCleanupAnalyzer, DisposeRunsFinalizerCleanupCodeFix>
         {
-            var test = new KillSafeTest<FinalizerOnlyCleanupAnalyzer, DisposeRunsFinalizerCleanupCodeFix>
-            {
-                TestCode = @"
+            TestCode = @"
 using System;
 using System.Runtime.InteropServices;
 class First : IDisposable
@@ -150,7 +150,7 @@ class Second
     public Second() => {|#1:Native.shm_open(""/killsafe-second"", 0x42, 0x180)|};
     ~Second() => Native.shm_unlink(""/killsafe-second"");
 }" + Native,
-                FixedCode = @"
+            FixedCode = @"
 using System;
 using System.Runtime.InteropServices;
 class First : IDisposable
@@ -184,10 +184,9 @@ class Second : IDisposable
         GC.SuppressFinalize(this);
     }
 }" + Native,
-            };
-            test.ExpectedDiagnostics.Add(Expected(0, "shm_open", "the POSIX shared memory object", "/killsafe-first", "First"));
-            test.ExpectedDiagnostics.Add(Expected(1, "shm_open", "the POSIX shared memory object", "/killsafe-second", "Second"));
-            await test.RunAsync(CancellationToken.None);
-        }
+        };
+        test.ExpectedDiagnostics.Add(Expected(0, "shm_open", "the POSIX shared memory object", "/killsafe-first", "First"));
+        test.ExpectedDiagnostics.Add(Expected(1, "shm_open", "the POSIX shared memory object", "/killsafe-second", "Second"));
+        await test.RunAsync(CancellationToken.None);
     }
 }

@@ -3,17 +3,17 @@ using KillSafe.Analyzers.Rules;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 
-namespace KillSafe.Analyzers.Tests.Rules
+namespace KillSafe.Analyzers.Tests.Rules;
+
+using VerifyKS4003 = Verify<UncatchableSignalAnalyzer, EmptyCodeFixProvider>;
+
+public class KS4003Tests
 {
-    using VerifyKS4003 = Verify<UncatchableSignalAnalyzer, EmptyCodeFixProvider>;
+    private static DiagnosticResult Expected(int marker, string api, string signal) =>
+        VerifyKS4003.Diagnostic(UncatchableSignalAnalyzer.Rule).WithLocation(marker).WithArguments(api, signal);
 
-    public class KS4003Tests
-    {
-        private static DiagnosticResult Expected(int marker, string api, string signal) =>
-            VerifyKS4003.Diagnostic(UncatchableSignalAnalyzer.Rule).WithLocation(marker).WithArguments(api, signal);
-
-        [Fact]
-        public Task Handlers_for_SIGKILL_and_SIGSTOP_are_flagged_in_every_spelling() => VerifyKS4003.AnalyzerAsync(@"
+    [Fact]
+    public Task Handlers_for_SIGKILL_and_SIGSTOP_are_flagged_in_every_spelling() => VerifyKS4003.AnalyzerAsync(@"
 using System;
 using System.Runtime.InteropServices;
 using Tmds.Linux;
@@ -30,10 +30,10 @@ unsafe class Cleanup
         {|#3:signal(19, IntPtr.Zero)|};
     }
 }", ExtraReferences.TmdsLibC,
-            Expected(0, "Create", "SIGKILL"), Expected(1, "Create", "SIGKILL"), Expected(2, "sigaction", "SIGKILL"), Expected(3, "signal", "SIGSTOP"));
+        Expected(0, "Create", "SIGKILL"), Expected(1, "Create", "SIGKILL"), Expected(2, "sigaction", "SIGKILL"), Expected(3, "signal", "SIGSTOP"));
 
-        [Fact]
-        public Task Catchable_signals_are_quiet() => VerifyKS4003.AnalyzerAsync(@"
+    [Fact]
+    public Task Catchable_signals_are_quiet() => VerifyKS4003.AnalyzerAsync(@"
 using System.Runtime.InteropServices;
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
@@ -47,5 +47,4 @@ unsafe class Cleanup
         sigaction(SIGTERM, action, null);
     }
 }", ExtraReferences.TmdsLibC);
-    }
 }

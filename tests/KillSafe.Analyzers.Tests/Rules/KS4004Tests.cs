@@ -6,36 +6,36 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 
-namespace KillSafe.Analyzers.Tests.Rules
+namespace KillSafe.Analyzers.Tests.Rules;
+
+public class KS4004Tests
 {
-    public class KS4004Tests
+    private const string EndsWithSignal = ", and the program's SIGTERM handler neither cancels the signal nor calls Environment.Exit, so the signal still ends the process when it returns";
+
+    private static DiagnosticResult Expected(int marker, string exitEvent = "AppDomain.ProcessExit", string why = "") =>
+        new DiagnosticResult(ExitHandlerMissesSigtermAnalyzer.Rule).WithLocation(marker).WithArguments(exitEvent, why);
+
+    private static KillSafeTest<ExitHandlerMissesSigtermAnalyzer, ExitOnSigtermCodeFix> Test(
+        string source, string? fixedSource = null, OutputKind kind = OutputKind.ConsoleApplication, string? targetFramework = null, bool aspNetCore = false, params DiagnosticResult[] expected)
     {
-        private const string EndsWithSignal = ", and the program's SIGTERM handler neither cancels the signal nor calls Environment.Exit, so the signal still ends the process when it returns";
-
-        private static DiagnosticResult Expected(int marker, string exitEvent = "AppDomain.ProcessExit", string why = "") =>
-            new DiagnosticResult(ExitHandlerMissesSigtermAnalyzer.Rule).WithLocation(marker).WithArguments(exitEvent, why);
-
-        private static KillSafeTest<ExitHandlerMissesSigtermAnalyzer, ExitOnSigtermCodeFix> Test(
-            string source, string? fixedSource = null, OutputKind kind = OutputKind.ConsoleApplication, string? targetFramework = null, bool aspNetCore = false, params DiagnosticResult[] expected)
+        var test = new KillSafeTest<ExitHandlerMissesSigtermAnalyzer, ExitOnSigtermCodeFix>(aspNetCore ? ExtraReferences.AspNetCore : ExtraReferences.None) { TestCode = source };
+        test.TestState.OutputKind = kind;
+        if (targetFramework is not null)
+            test.TestState.AnalyzerConfigFiles.Add(("/.globalconfig", "is_global = true\nbuild_property.TargetFramework = " + targetFramework + "\n"));
+        if (fixedSource is not null)
         {
-            var test = new KillSafeTest<ExitHandlerMissesSigtermAnalyzer, ExitOnSigtermCodeFix>(aspNetCore ? ExtraReferences.AspNetCore : ExtraReferences.None) { TestCode = source };
-            test.TestState.OutputKind = kind;
-            if (targetFramework is not null)
-                test.TestState.AnalyzerConfigFiles.Add(("/.globalconfig", "is_global = true\nbuild_property.TargetFramework = " + targetFramework + "\n"));
-            if (fixedSource is not null)
-            {
-                // KS4004 weighs the whole program, so it reports at compilation end (a non-local diagnostic).
-                test.CodeFixTestBehaviors |= CodeFixTestBehaviors.SkipLocalDiagnosticCheck;
-                test.FixedCode = fixedSource;
-                test.FixedState.OutputKind = kind;
-            }
-
-            test.ExpectedDiagnostics.AddRange(expected);
-            return test;
+            // KS4004 weighs the whole program, so it reports at compilation end (a non-local diagnostic).
+            test.CodeFixTestBehaviors |= CodeFixTestBehaviors.SkipLocalDiagnosticCheck;
+            test.FixedCode = fixedSource;
+            test.FixedState.OutputKind = kind;
         }
 
-        [Fact]
-        public Task ProcessExit_cleanup_in_top_level_statements_is_flagged_and_the_fix_exits_on_SIGTERM() => Test(@"
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test;
+    }
+
+    [Fact]
+    public Task ProcessExit_cleanup_in_top_level_statements_is_flagged_and_the_fix_exits_on_SIGTERM() => Test(@"
 using System;
 using System.IO;
 
@@ -57,10 +57,10 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(path);
 Console.ReadLine();
 ", expected: Expected(0)).RunAsync(CancellationToken.None);
 
-        [Fact]
-        public async Task Handlers_in_another_file_are_fixed_once_in_Main()
-        {
-            const string cleanup = @"
+    [Fact]
+    public async Task Handlers_in_another_file_are_fixed_once_in_Main()
+    {
+        const string cleanup = @"
 using System;
 using System.IO;
 using System.Runtime.Loader;
@@ -74,11 +74,11 @@ static class Cleanup
     }
 }
 ";
-            var test = new KillSafeTest<ExitHandlerMissesSigtermAnalyzer, ExitOnSigtermCodeFix>();
-            test.TestState.OutputKind = OutputKind.ConsoleApplication;
-            test.FixedState.OutputKind = OutputKind.ConsoleApplication;
-            test.CodeFixTestBehaviors |= CodeFixTestBehaviors.SkipLocalDiagnosticCheck;
-            test.TestState.Sources.Add(("/Program.cs", @"
+        var test = new KillSafeTest<ExitHandlerMissesSigtermAnalyzer, ExitOnSigtermCodeFix>();
+        test.TestState.OutputKind = OutputKind.ConsoleApplication;
+        test.FixedState.OutputKind = OutputKind.ConsoleApplication;
+        test.CodeFixTestBehaviors |= CodeFixTestBehaviors.SkipLocalDiagnosticCheck;
+        test.TestState.Sources.Add(("/Program.cs", @"
 using System;
 
 static class Program
@@ -90,8 +90,8 @@ static class Program
     }
 }
 "));
-            test.TestState.Sources.Add(("/Cleanup.cs", cleanup));
-            test.FixedState.Sources.Add(("/Program.cs", @"
+        test.TestState.Sources.Add(("/Cleanup.cs", cleanup));
+        test.FixedState.Sources.Add(("/Program.cs", @"
 using System;
 using System.Runtime.InteropServices;
 
@@ -105,14 +105,14 @@ static class Program
     }
 }
 "));
-            test.FixedState.Sources.Add(("/Cleanup.cs", cleanup.Replace("{|#0:", string.Empty).Replace("{|#1:", string.Empty).Replace("|};", ";")));
-            test.ExpectedDiagnostics.Add(Expected(0));
-            test.ExpectedDiagnostics.Add(Expected(1, "AssemblyLoadContext.Unloading"));
-            await test.RunAsync(CancellationToken.None);
-        }
+        test.FixedState.Sources.Add(("/Cleanup.cs", cleanup.Replace("{|#0:", string.Empty).Replace("{|#1:", string.Empty).Replace("|};", ";")));
+        test.ExpectedDiagnostics.Add(Expected(0));
+        test.ExpectedDiagnostics.Add(Expected(1, "AssemblyLoadContext.Unloading"));
+        await test.RunAsync(CancellationToken.None);
+    }
 
-        [Fact]
-        public Task The_fix_picks_free_names_and_fills_an_empty_Main() => Test(@"
+    [Fact]
+    public Task The_fix_picks_free_names_and_fills_an_empty_Main() => Test(@"
 using System;
 
 static class Program
@@ -148,8 +148,8 @@ static class Program
 }
 ", expected: Expected(0)).RunAsync(CancellationToken.None);
 
-        [Fact]
-        public Task A_taken_name_gets_a_number() => Test(@"
+    [Fact]
+    public Task A_taken_name_gets_a_number() => Test(@"
 using System;
 
 static class Program
@@ -175,8 +175,8 @@ static class Program
 }
 ", expected: Expected(0)).RunAsync(CancellationToken.None);
 
-        [Fact]
-        public Task A_SIGTERM_handler_that_exits_or_cancels_lets_the_exit_handlers_run() => Test(@"
+    [Fact]
+    public Task A_SIGTERM_handler_that_exits_or_cancels_lets_the_exit_handlers_run() => Test(@"
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
@@ -186,8 +186,8 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(""/tmp/job.pid"");
 Console.ReadLine();
 ").RunAsync(CancellationToken.None);
 
-        [Fact]
-        public Task A_SIGTERM_handler_that_cancels_counts_as_a_normal_exit() => Test(@"
+    [Fact]
+    public Task A_SIGTERM_handler_that_cancels_counts_as_a_normal_exit() => Test(@"
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
@@ -199,8 +199,8 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(""/tmp/job.pid"");
 stop.Token.WaitHandle.WaitOne();
 ").RunAsync(CancellationToken.None);
 
-        [Fact]
-        public Task A_SIGTERM_handler_that_only_logs_still_ends_the_process() => Test(@"
+    [Fact]
+    public Task A_SIGTERM_handler_that_only_logs_still_ends_the_process() => Test(@"
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
@@ -210,8 +210,8 @@ using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => Consol
 Console.ReadLine();
 ", expected: Expected(0, why: EndsWithSignal)).RunAsync(CancellationToken.None);
 
-        [Fact]
-        public Task A_SIGINT_registration_does_not_cover_SIGTERM() => Test(@"
+    [Fact]
+    public Task A_SIGINT_registration_does_not_cover_SIGTERM() => Test(@"
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
@@ -221,8 +221,8 @@ using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => En
 Console.ReadLine();
 ", expected: Expected(0)).RunAsync(CancellationToken.None);
 
-        [Fact]
-        public Task A_handler_method_that_calls_the_programs_own_code_may_exit() => Test(@"
+    [Fact]
+    public Task A_handler_method_that_calls_the_programs_own_code_may_exit() => Test(@"
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
@@ -245,8 +245,8 @@ static class Shutdown
 }
 ").RunAsync(CancellationToken.None);
 
-        [Fact]
-        public Task A_signal_that_is_not_a_constant_may_be_SIGTERM() => Test(@"
+    [Fact]
+    public Task A_signal_that_is_not_a_constant_may_be_SIGTERM() => Test(@"
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
@@ -257,8 +257,8 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(""/tmp/job.pid"");
 Console.ReadLine();
 ").RunAsync(CancellationToken.None);
 
-        [Fact]
-        public Task The_Generic_Host_handles_SIGTERM() => Test(@"
+    [Fact]
+    public Task The_Generic_Host_handles_SIGTERM() => Test(@"
 using System;
 using System.IO;
 using Microsoft.AspNetCore.Builder;
@@ -268,8 +268,8 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(""/tmp/web.pid"");
 app.Run();
 ", aspNetCore: true).RunAsync(CancellationToken.None);
 
-        [Fact]
-        public Task A_started_host_handles_SIGTERM_too() => Test(@"
+    [Fact]
+    public Task A_started_host_handles_SIGTERM_too() => Test(@"
 using System;
 using System.IO;
 using System.Threading.Tasks;
@@ -287,8 +287,8 @@ static class Program
 }
 ", aspNetCore: true).RunAsync(CancellationToken.None);
 
-        [Fact]
-        public Task Libraries_are_never_flagged() => Test(@"
+    [Fact]
+    public Task Libraries_are_never_flagged() => Test(@"
 using System;
 using System.IO;
 
@@ -298,12 +298,12 @@ public static class Cleanup
 }
 ", kind: OutputKind.DynamicallyLinkedLibrary).RunAsync(CancellationToken.None);
 
-        [Theory]
-        [InlineData("net8.0")]
-        [InlineData("net9.0")]
-        [InlineData("net10.0-windows")]
-        [InlineData("netstandard2.0")]
-        public Task Targets_where_the_runtime_still_runs_ProcessExit_or_that_never_run_on_Linux_are_not_flagged(string targetFramework) => Test(@"
+    [Theory]
+    [InlineData("net8.0")]
+    [InlineData("net9.0")]
+    [InlineData("net10.0-windows")]
+    [InlineData("netstandard2.0")]
+    public Task Targets_where_the_runtime_still_runs_ProcessExit_or_that_never_run_on_Linux_are_not_flagged(string targetFramework) => Test(@"
 using System;
 using System.IO;
 
@@ -311,10 +311,10 @@ AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(""/tmp/job.pid"");
 Console.ReadLine();
 ", targetFramework: targetFramework).RunAsync(CancellationToken.None);
 
-        [Theory]
-        [InlineData("net10.0")]
-        [InlineData("net11.0-linux")]
-        public Task Targets_from_NET_10_on_are_flagged(string targetFramework) => Test(@"
+    [Theory]
+    [InlineData("net10.0")]
+    [InlineData("net11.0-linux")]
+    public Task Targets_from_NET_10_on_are_flagged(string targetFramework) => Test(@"
 using System;
 using System.IO;
 
@@ -322,8 +322,8 @@ using System.IO;
 Console.ReadLine();
 ", targetFramework: targetFramework, expected: Expected(0)).RunAsync(CancellationToken.None);
 
-        [Fact]
-        public Task Unloading_of_a_collectible_context_is_about_unloading_not_exit() => Test(@"
+    [Fact]
+    public Task Unloading_of_a_collectible_context_is_about_unloading_not_exit() => Test(@"
 using System;
 using System.IO;
 using System.Runtime.Loader;
@@ -333,8 +333,8 @@ plugins.Unloading += _ => File.Delete(""/tmp/plugins.cache"");
 plugins.Unload();
 ").RunAsync(CancellationToken.None);
 
-        [Fact]
-        public Task Removing_a_handler_is_not_adding_one() => Test(@"
+    [Fact]
+    public Task Removing_a_handler_is_not_adding_one() => Test(@"
 using System;
 
 static class Program
@@ -347,5 +347,4 @@ static class Program
     static void OnExit(object? sender, EventArgs e) { }
 }
 ").RunAsync(CancellationToken.None);
-    }
 }

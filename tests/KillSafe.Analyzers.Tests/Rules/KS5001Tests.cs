@@ -5,22 +5,22 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 
-namespace KillSafe.Analyzers.Tests.Rules
+namespace KillSafe.Analyzers.Tests.Rules;
+
+public class KS5001Tests
 {
-    public class KS5001Tests
+    private static Task RunAsync(string source, OutputKind kind = OutputKind.ConsoleApplication, params DiagnosticResult[] expected)
     {
-        private static Task RunAsync(string source, OutputKind kind = OutputKind.ConsoleApplication, params DiagnosticResult[] expected)
-        {
-            var test = new KillSafeTest<OrphanedChildProcessAnalyzer, EmptyCodeFixProvider> { TestCode = source };
-            test.TestState.OutputKind = kind;
-            test.ExpectedDiagnostics.AddRange(expected);
-            return test.RunAsync(CancellationToken.None);
-        }
+        var test = new KillSafeTest<OrphanedChildProcessAnalyzer, EmptyCodeFixProvider> { TestCode = source };
+        test.TestState.OutputKind = kind;
+        test.ExpectedDiagnostics.AddRange(expected);
+        return test.RunAsync(CancellationToken.None);
+    }
 
-        private static DiagnosticResult Expected(int marker) =>
-            new DiagnosticResult(OrphanedChildProcessAnalyzer.Rule).WithLocation(marker).WithArguments("Process.Start");
+    private static DiagnosticResult Expected(int marker) =>
+        new DiagnosticResult(OrphanedChildProcessAnalyzer.Rule).WithLocation(marker).WithArguments("Process.Start");
 
-        private const string Service = @"
+    private const string Service = @"
 using System.Diagnostics;
 using System.Threading;
 class Service
@@ -35,8 +35,8 @@ class Service
     }
 ";
 
-        [Fact]
-        public Task Children_a_long_running_program_never_waits_for_or_kills_are_flagged() => RunAsync(Service + @"
+    [Fact]
+    public Task Children_a_long_running_program_never_waits_for_or_kills_are_flagged() => RunAsync(Service + @"
     void Start()
     {
         {|#0:Process.Start(""helper"")|};
@@ -46,9 +46,9 @@ class Service
     }
 }", expected: new[] { Expected(0), Expected(1), Expected(2) });
 
-        [Fact]
-        public Task An_infinite_wait_makes_a_program_long_running_and_a_short_sleep_does_not() => Task.WhenAll(
-            RunAsync(@"
+    [Fact]
+    public Task An_infinite_wait_makes_a_program_long_running_and_a_short_sleep_does_not() => Task.WhenAll(
+        RunAsync(@"
 using System.Diagnostics;
 using System.Threading;
 class Daemon
@@ -59,7 +59,7 @@ class Daemon
         Thread.Sleep(Timeout.Infinite);
     }
 }", expected: Expected(0)),
-            RunAsync(@"
+        RunAsync(@"
 using System.Diagnostics;
 using System.Threading;
 class Tool
@@ -71,9 +71,9 @@ class Tool
     }
 }"));
 
-        [Fact]
-        public Task Waited_killed_returned_and_short_lived_programs_are_quiet() => Task.WhenAll(
-            RunAsync(Service + @"
+    [Fact]
+    public Task Waited_killed_returned_and_short_lived_programs_are_quiet() => Task.WhenAll(
+        RunAsync(Service + @"
     void Start()
     {
         using var tool = Process.Start(""tool"");
@@ -83,16 +83,15 @@ class Tool
     public void Stop() => _worker?.Kill(entireProcessTree: true);
     Process Spawn() { var p = Process.Start(""child"")!; return p; }
 }"),
-            // A tool that opens a viewer and exits: no sign that it runs until stopped.
-            RunAsync(@"
+        // A tool that opens a viewer and exits: no sign that it runs until stopped.
+        RunAsync(@"
 using System.Diagnostics;
 class Launcher
 {
     static void Main() => Process.Start(""xdg-open"", ""https://example.org"");
 }"),
-            // Libraries are never flagged.
-            RunAsync(Service.Replace("static void Main()", "public static void Run()") + @"
+        // Libraries are never flagged.
+        RunAsync(Service.Replace("static void Main()", "public static void Run()") + @"
     void Start() => Process.Start(""helper"");
 }", OutputKind.DynamicallyLinkedLibrary));
-    }
 }

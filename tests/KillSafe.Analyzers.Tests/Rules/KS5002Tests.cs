@@ -4,17 +4,17 @@ using KillSafe.CodeFixes;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 
-namespace KillSafe.Analyzers.Tests.Rules
+namespace KillSafe.Analyzers.Tests.Rules;
+
+using VerifyKS5002 = Verify<LockFileByExistenceAnalyzer, KernelLockCodeFix>;
+
+public class KS5002Tests
 {
-    using VerifyKS5002 = Verify<LockFileByExistenceAnalyzer, KernelLockCodeFix>;
+    private static DiagnosticResult Expected(int marker, string api, string path) =>
+        VerifyKS5002.Diagnostic(LockFileByExistenceAnalyzer.Rule).WithLocation(marker).WithArguments(api, path);
 
-    public class KS5002Tests
-    {
-        private static DiagnosticResult Expected(int marker, string api, string path) =>
-            VerifyKS5002.Diagnostic(LockFileByExistenceAnalyzer.Rule).WithLocation(marker).WithArguments(api, path);
-
-        [Fact]
-        public Task Existence_check_then_create_and_CreateNew_released_by_delete_are_flagged() => VerifyKS5002.AnalyzerAsync(@"
+    [Fact]
+    public Task Existence_check_then_create_and_CreateNew_released_by_delete_are_flagged() => VerifyKS5002.AnalyzerAsync(@"
 using System;
 using System.IO;
 class Service
@@ -56,10 +56,10 @@ class Service
         File.Delete(path);
     }
 }",
-            Expected(0, "File.WriteAllText", "/tmp/service.lock"), Expected(3, "File.WriteAllBytes", "path"), Expected(2, "File.Create", "path"), Expected(1, "FileStream", "path"));
+        Expected(0, "File.WriteAllText", "/tmp/service.lock"), Expected(3, "File.WriteAllBytes", "path"), Expected(2, "File.Create", "path"), Expected(1, "FileStream", "path"));
 
-        [Fact]
-        public Task Data_files_kernel_locks_and_unrelated_checks_are_quiet() => VerifyKS5002.AnalyzerAsync(@"
+    [Fact]
+    public Task Data_files_kernel_locks_and_unrelated_checks_are_quiet() => VerifyKS5002.AnalyzerAsync(@"
 using System.IO;
 class Quiet
 {
@@ -93,8 +93,8 @@ class Quiet
     }
 }");
 
-        [Fact]
-        public Task Fix_turns_the_existence_check_into_a_kernel_lock_and_drops_the_delete() => VerifyKS5002.CodeFixAsync(@"
+    [Fact]
+    public Task Fix_turns_the_existence_check_into_a_kernel_lock_and_drops_the_delete() => VerifyKS5002.CodeFixAsync(@"
 using System;
 using System.IO;
 const string LockPath = ""/tmp/service.lock"";
@@ -154,8 +154,8 @@ file static class ProcessLock
 }
 ", Microsoft.CodeAnalysis.OutputKind.ConsoleApplication, Expected(0, "File.WriteAllText", "/tmp/service.lock"));
 
-        [Fact]
-        public Task Fix_All_makes_CreateNew_locks_exclusive_opens() => VerifyKS5002.CodeFixAsync(@"
+    [Fact]
+    public Task Fix_All_makes_CreateNew_locks_exclusive_opens() => VerifyKS5002.CodeFixAsync(@"
 using System.IO;
 class Locks
 {
@@ -182,5 +182,4 @@ class Locks
         using var held = File.Open(""/tmp/b.lock"", FileMode.OpenOrCreate, FileAccess.Write, FileShare.None);
     }
 }", Expected(0, "FileStream", "path"), Expected(1, "File.Open", "/tmp/b.lock"));
-    }
 }

@@ -5,17 +5,17 @@ using KillSafe.CodeFixes;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 
-namespace KillSafe.Analyzers.Tests.Rules
+namespace KillSafe.Analyzers.Tests.Rules;
+
+using VerifyKS5003 = Verify<TemporaryFileNeverDeletedAnalyzer, DeleteTemporaryFileCodeFix>;
+
+public class KS5003Tests
 {
-    using VerifyKS5003 = Verify<TemporaryFileNeverDeletedAnalyzer, DeleteTemporaryFileCodeFix>;
+    private static DiagnosticResult Expected(int marker, string api, string path) =>
+        VerifyKS5003.Diagnostic(TemporaryFileNeverDeletedAnalyzer.Rule).WithLocation(marker).WithArguments(api, path);
 
-    public class KS5003Tests
-    {
-        private static DiagnosticResult Expected(int marker, string api, string path) =>
-            VerifyKS5003.Diagnostic(TemporaryFileNeverDeletedAnalyzer.Rule).WithLocation(marker).WithArguments(api, path);
-
-        [Fact]
-        public Task Temporary_files_nobody_deletes_are_flagged() => VerifyKS5003.AnalyzerAsync(@"
+    [Fact]
+    public Task Temporary_files_nobody_deletes_are_flagged() => VerifyKS5003.AnalyzerAsync(@"
 using System.IO;
 class Work
 {
@@ -33,10 +33,10 @@ class Work
         {|#3:File.Create(report)|}.Dispose();
     }
 }",
-            Expected(0, "Path.GetTempFileName", "tmp"), Expected(1, "File.WriteAllText", "path"), Expected(2, "FileStream", @"Path.GetTempPath() + ""scratch"""), Expected(3, "File.Create", "report"));
+        Expected(0, "Path.GetTempFileName", "tmp"), Expected(1, "File.WriteAllText", "path"), Expected(2, "FileStream", @"Path.GetTempPath() + ""scratch"""), Expected(3, "File.Create", "report"));
 
-        [Fact]
-        public Task Deleted_escaping_DeleteOnClose_and_non_temporary_files_are_quiet() => VerifyKS5003.AnalyzerAsync(@"
+    [Fact]
+    public Task Deleted_escaping_DeleteOnClose_and_non_temporary_files_are_quiet() => VerifyKS5003.AnalyzerAsync(@"
 using System.IO;
 class Quiet
 {
@@ -52,8 +52,8 @@ class Quiet
     void Elsewhere(string dir) { File.WriteAllText(Path.Combine(dir, ""out.txt""), ""kept""); }
 }");
 
-        [Fact]
-        public Task Fix_All_nests_finally_blocks_in_creation_order() => VerifyKS5003.CodeFixAsync(@"
+    [Fact]
+    public Task Fix_All_nests_finally_blocks_in_creation_order() => VerifyKS5003.CodeFixAsync(@"
 using System.IO;
 class Work
 {
@@ -91,12 +91,12 @@ class Work
     }
 }", Expected(0, "Path.GetTempFileName", "input"), Expected(1, "Path.GetTempFileName", "output"));
 
-        [Fact]
-        public async Task Fix_opens_a_single_stream_with_DeleteOnClose()
+    [Fact]
+    public async Task Fix_opens_a_single_stream_with_DeleteOnClose()
+    {
+        var test = new KillSafeTest<TemporaryFileNeverDeletedAnalyzer, DeleteTemporaryFileCodeFix>
         {
-            var test = new KillSafeTest<TemporaryFileNeverDeletedAnalyzer, DeleteTemporaryFileCodeFix>
-            {
-                TestCode = @"
+            TestCode = @"
 using System.IO;
 class Work
 {
@@ -107,7 +107,7 @@ class Work
         stream.WriteByte(1);
     }
 }",
-                FixedCode = @"
+            FixedCode = @"
 using System.IO;
 class Work
 {
@@ -118,19 +118,19 @@ class Work
         stream.WriteByte(1);
     }
 }",
-                CodeActionEquivalenceKey = DeleteTemporaryFileCodeFix.DeleteOnCloseKey,
-                CodeActionIndex = 1,
-            };
-            test.ExpectedDiagnostics.Add(Expected(0, "Path.GetTempFileName", "tmp"));
-            await test.RunAsync(CancellationToken.None);
-        }
+            CodeActionEquivalenceKey = DeleteTemporaryFileCodeFix.DeleteOnCloseKey,
+            CodeActionIndex = 1,
+        };
+        test.ExpectedDiagnostics.Add(Expected(0, "Path.GetTempFileName", "tmp"));
+        await test.RunAsync(CancellationToken.None);
+    }
 
-        [Fact]
-        public async Task Fix_All_opens_every_single_stream_temporary_file_with_DeleteOnClose()
+    [Fact]
+    public async Task Fix_All_opens_every_single_stream_temporary_file_with_DeleteOnClose()
+    {
+        var test = new KillSafeTest<TemporaryFileNeverDeletedAnalyzer, DeleteTemporaryFileCodeFix>
         {
-            var test = new KillSafeTest<TemporaryFileNeverDeletedAnalyzer, DeleteTemporaryFileCodeFix>
-            {
-                TestCode = @"
+            TestCode = @"
 using System.IO;
 class Work
 {
@@ -146,7 +146,7 @@ class Work
         stream.WriteByte(1);
     }
 }",
-                FixedCode = @"
+            FixedCode = @"
 using System.IO;
 class Work
 {
@@ -162,12 +162,11 @@ class Work
         stream.WriteByte(1);
     }
 }",
-                CodeActionEquivalenceKey = DeleteTemporaryFileCodeFix.DeleteOnCloseKey,
-                // (the finally fix is not offered for the spool: its path is a call, not repeatable)
-            };
-            test.ExpectedDiagnostics.Add(Expected(0, "FileStream", @"Path.Combine(Path.GetTempPath(), ""spool.bin"")"));
-            test.ExpectedDiagnostics.Add(Expected(1, "Path.GetTempFileName", "tmp"));
-            await test.RunAsync(CancellationToken.None);
-        }
+            CodeActionEquivalenceKey = DeleteTemporaryFileCodeFix.DeleteOnCloseKey,
+            // (the finally fix is not offered for the spool: its path is a call, not repeatable)
+        };
+        test.ExpectedDiagnostics.Add(Expected(0, "FileStream", @"Path.Combine(Path.GetTempPath(), ""spool.bin"")"));
+        test.ExpectedDiagnostics.Add(Expected(1, "Path.GetTempFileName", "tmp"));
+        await test.RunAsync(CancellationToken.None);
     }
 }

@@ -5,15 +5,15 @@ using KillSafe.CodeFixes;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 
-namespace KillSafe.Analyzers.Tests.Rules
-{
-    /// <summary>Code fixes of KS2002 and KS3001-KS3003: the produced code, that it compiles (checked by the test library), and Fix All.</summary>
-    public class SocketFixTests
-    {
-        private static DiagnosticResult KS3002(int bind, int protocol, string socket, string protocolText) =>
-            new DiagnosticResult(ManagedListenerMissesReuseAddressAnalyzer.Rule).WithLocation(bind).WithLocation(protocol).WithArguments(socket, protocolText);
+namespace KillSafe.Analyzers.Tests.Rules;
 
-        private const string TwoManagedListeners = @"using System.Net;
+/// <summary>Code fixes of KS2002 and KS3001-KS3003: the produced code, that it compiles (checked by the test library), and Fix All.</summary>
+public class SocketFixTests
+{
+    private static DiagnosticResult KS3002(int bind, int protocol, string socket, string protocolText) =>
+        new DiagnosticResult(ManagedListenerMissesReuseAddressAnalyzer.Rule).WithLocation(bind).WithLocation(protocol).WithArguments(socket, protocolText);
+
+    private const string TwoManagedListeners = @"using System.Net;
 using System.Net.Sockets;
 
 class Server
@@ -30,13 +30,13 @@ class Server
 }
 ";
 
-        [Fact]
-        public async Task KS3002_use_tcp_fixes_all_listeners()
+    [Fact]
+    public async Task KS3002_use_tcp_fixes_all_listeners()
+    {
+        var test = new KillSafeTest<ManagedListenerMissesReuseAddressAnalyzer, UseTcpProtocolCodeFix>
         {
-            var test = new KillSafeTest<ManagedListenerMissesReuseAddressAnalyzer, UseTcpProtocolCodeFix>
-            {
-                TestCode = TwoManagedListeners,
-                FixedCode = @"using System.Net;
+            TestCode = TwoManagedListeners,
+            FixedCode = @"using System.Net;
 using System.Net.Sockets;
 
 class Server
@@ -52,19 +52,19 @@ class Server
     }
 }
 ",
-            };
-            test.ExpectedDiagnostics.Add(KS3002(0, 1, "first", "ProtocolType.IP"));
-            test.ExpectedDiagnostics.Add(KS3002(2, 3, "second", "ProtocolType.Unspecified"));
-            await test.RunAsync(CancellationToken.None);
-        }
+        };
+        test.ExpectedDiagnostics.Add(KS3002(0, 1, "first", "ProtocolType.IP"));
+        test.ExpectedDiagnostics.Add(KS3002(2, 3, "second", "ProtocolType.Unspecified"));
+        await test.RunAsync(CancellationToken.None);
+    }
 
-        [Fact]
-        public async Task KS3002_reuse_address_is_set_before_every_bind()
+    [Fact]
+    public async Task KS3002_reuse_address_is_set_before_every_bind()
+    {
+        var test = new KillSafeTest<ManagedListenerMissesReuseAddressAnalyzer, ReuseAddressBeforeBindCodeFix>
         {
-            var test = new KillSafeTest<ManagedListenerMissesReuseAddressAnalyzer, ReuseAddressBeforeBindCodeFix>
-            {
-                TestCode = TwoManagedListeners,
-                FixedCode = @"using System.Net;
+            TestCode = TwoManagedListeners,
+            FixedCode = @"using System.Net;
 using System.Net.Sockets;
 
 class Server
@@ -82,32 +82,32 @@ class Server
     }
 }
 ",
-            };
-            test.ExpectedDiagnostics.Add(KS3002(0, 1, "first", "ProtocolType.IP"));
-            test.ExpectedDiagnostics.Add(KS3002(2, 3, "second", "ProtocolType.Unspecified"));
-            await test.RunAsync(CancellationToken.None);
-        }
+        };
+        test.ExpectedDiagnostics.Add(KS3002(0, 1, "first", "ProtocolType.IP"));
+        test.ExpectedDiagnostics.Add(KS3002(2, 3, "second", "ProtocolType.Unspecified"));
+        await test.RunAsync(CancellationToken.None);
+    }
 
-        [Fact]
-        public async Task KS3001_tmds_style_uses_the_libraries_constants()
+    [Fact]
+    public async Task KS3001_tmds_style_uses_the_libraries_constants()
+    {
+        var test = new KillSafeTest<RawListenerWithoutReuseAddressAnalyzer, RawReuseAddressCodeFix>(ExtraReferences.TmdsLibC)
         {
-            var test = new KillSafeTest<RawListenerWithoutReuseAddressAnalyzer, RawReuseAddressCodeFix>(ExtraReferences.TmdsLibC)
-            {
-                TestCode = SocketRuleTests.RawListener,
-                FixedCode = SocketRuleTests.RawListener.Replace("        {|#0:bind(fd, (sockaddr*)&addr, SizeOf.sockaddr_in)|};", @"        int reuseAddress = 1;
+            TestCode = SocketRuleTests.RawListener,
+            FixedCode = SocketRuleTests.RawListener.Replace("        {|#0:bind(fd, (sockaddr*)&addr, SizeOf.sockaddr_in)|};", @"        int reuseAddress = 1;
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuseAddress, sizeof(int));
         bind(fd, (sockaddr*)&addr, SizeOf.sockaddr_in);"),
-            };
-            test.ExpectedDiagnostics.Add(new DiagnosticResult(RawListenerWithoutReuseAddressAnalyzer.Rule).WithLocation(0).WithArguments("bind"));
-            await test.RunAsync(CancellationToken.None);
-        }
+        };
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(RawListenerWithoutReuseAddressAnalyzer.Rule).WithLocation(0).WithArguments("bind"));
+        await test.RunAsync(CancellationToken.None);
+    }
 
-        [Fact]
-        public async Task KS3001_declares_setsockopt_like_bind_once_for_fix_all()
+    [Fact]
+    public async Task KS3001_declares_setsockopt_like_bind_once_for_fix_all()
+    {
+        var test = new KillSafeTest<RawListenerWithoutReuseAddressAnalyzer, RawReuseAddressCodeFix>
         {
-            var test = new KillSafeTest<RawListenerWithoutReuseAddressAnalyzer, RawReuseAddressCodeFix>
-            {
-                TestCode = @"using System.Runtime.InteropServices;
+            TestCode = @"using System.Runtime.InteropServices;
 
 static class Native
 {
@@ -134,7 +134,7 @@ class Server
     }
 }
 ",
-                FixedCode = @"using System.Runtime.InteropServices;
+            FixedCode = @"using System.Runtime.InteropServices;
 
 static class Native
 {
@@ -168,18 +168,18 @@ class Server
     }
 }
 ",
-            };
-            test.ExpectedDiagnostics.Add(new DiagnosticResult(RawListenerWithoutReuseAddressAnalyzer.Rule).WithLocation(0).WithArguments("Bind"));
-            test.ExpectedDiagnostics.Add(new DiagnosticResult(RawListenerWithoutReuseAddressAnalyzer.Rule).WithLocation(1).WithArguments("Bind"));
-            await test.RunAsync(CancellationToken.None);
-        }
+        };
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(RawListenerWithoutReuseAddressAnalyzer.Rule).WithLocation(0).WithArguments("Bind"));
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(RawListenerWithoutReuseAddressAnalyzer.Rule).WithLocation(1).WithArguments("Bind"));
+        await test.RunAsync(CancellationToken.None);
+    }
 
-        [Fact]
-        public async Task KS2002_unlinks_after_the_close_of_the_same_socket()
+    [Fact]
+    public async Task KS2002_unlinks_after_the_close_of_the_same_socket()
+    {
+        var test = new KillSafeTest<RawUnixSocketNeverUnlinkedAnalyzer, UnlinkAfterCloseCodeFix>(ExtraReferences.TmdsLibC)
         {
-            var test = new KillSafeTest<RawUnixSocketNeverUnlinkedAnalyzer, UnlinkAfterCloseCodeFix>(ExtraReferences.TmdsLibC)
-            {
-                TestCode = @"using System;
+            TestCode = @"using System;
 using System.Text;
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
@@ -203,7 +203,7 @@ unsafe class Server
     public void Stop() => close(_fd);
 }
 ",
-                FixedCode = @"using System;
+            FixedCode = @"using System;
 using System.Text;
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
@@ -231,17 +231,17 @@ unsafe class Server
     }
 }
 ",
-            };
-            test.ExpectedDiagnostics.Add(new DiagnosticResult(RawUnixSocketNeverUnlinkedAnalyzer.Rule).WithLocation(0).WithLocation(1).WithArguments("bind", "_path"));
-            await test.RunAsync(CancellationToken.None);
-        }
+        };
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(RawUnixSocketNeverUnlinkedAnalyzer.Rule).WithLocation(0).WithLocation(1).WithArguments("bind", "_path"));
+        await test.RunAsync(CancellationToken.None);
+    }
 
-        [Fact]
-        public async Task KS3003_graceful_close_turns_lingering_off_everywhere()
+    [Fact]
+    public async Task KS3003_graceful_close_turns_lingering_off_everywhere()
+    {
+        var test = new KillSafeTest<AbortiveCloseAnalyzer, GracefulCloseCodeFix>
         {
-            var test = new KillSafeTest<AbortiveCloseAnalyzer, GracefulCloseCodeFix>
-            {
-                TestCode = @"using System.Net.Sockets;
+            TestCode = @"using System.Net.Sockets;
 
 class Server
 {
@@ -252,7 +252,7 @@ class Server
     }
 }
 ",
-                FixedCode = @"using System.Net.Sockets;
+            FixedCode = @"using System.Net.Sockets;
 
 class Server
 {
@@ -263,10 +263,9 @@ class Server
     }
 }
 ",
-            };
-            test.ExpectedDiagnostics.Add(new DiagnosticResult(AbortiveCloseAnalyzer.Rule).WithLocation(0).WithArguments("LingerState"));
-            test.ExpectedDiagnostics.Add(new DiagnosticResult(AbortiveCloseAnalyzer.Rule).WithLocation(1).WithArguments("SetSocketOption"));
-            await test.RunAsync(CancellationToken.None);
-        }
+        };
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(AbortiveCloseAnalyzer.Rule).WithLocation(0).WithArguments("LingerState"));
+        test.ExpectedDiagnostics.Add(new DiagnosticResult(AbortiveCloseAnalyzer.Rule).WithLocation(1).WithArguments("SetSocketOption"));
+        await test.RunAsync(CancellationToken.None);
     }
 }

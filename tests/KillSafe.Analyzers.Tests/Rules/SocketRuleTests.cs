@@ -3,17 +3,17 @@ using KillSafe.Analyzers.Rules;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
 
-namespace KillSafe.Analyzers.Tests.Rules
-{
-    using KS2002 = Verify<RawUnixSocketNeverUnlinkedAnalyzer, EmptyCodeFixProvider>;
-    using KS3001 = Verify<RawListenerWithoutReuseAddressAnalyzer, EmptyCodeFixProvider>;
-    using KS3002 = Verify<ManagedListenerMissesReuseAddressAnalyzer, EmptyCodeFixProvider>;
-    using KS3003 = Verify<AbortiveCloseAnalyzer, EmptyCodeFixProvider>;
+namespace KillSafe.Analyzers.Tests.Rules;
 
-    /// <summary>Diagnostics and their absence for KS2002 and KS3001-KS3003 (code fixes: SocketFixTests).</summary>
-    public class SocketRuleTests
-    {
-        internal const string RawListener = @"
+using KS2002 = Verify<RawUnixSocketNeverUnlinkedAnalyzer, EmptyCodeFixProvider>;
+using KS3001 = Verify<RawListenerWithoutReuseAddressAnalyzer, EmptyCodeFixProvider>;
+using KS3002 = Verify<ManagedListenerMissesReuseAddressAnalyzer, EmptyCodeFixProvider>;
+using KS3003 = Verify<AbortiveCloseAnalyzer, EmptyCodeFixProvider>;
+
+/// <summary>Diagnostics and their absence for KS2002 and KS3001-KS3003 (code fixes: SocketFixTests).</summary>
+public class SocketRuleTests
+{
+    internal const string RawListener = @"
 using System;
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
@@ -32,12 +32,12 @@ unsafe class Server
     }
 }";
 
-        [Fact]
-        public Task KS3001_raw_stream_listener_without_reuseaddr_is_flagged() =>
-            KS3001.AnalyzerAsync(RawListener, ExtraReferences.TmdsLibC, KS3001.Diagnostic(RawListenerWithoutReuseAddressAnalyzer.Rule).WithLocation(0).WithArguments("bind"));
+    [Fact]
+    public Task KS3001_raw_stream_listener_without_reuseaddr_is_flagged() =>
+        KS3001.AnalyzerAsync(RawListener, ExtraReferences.TmdsLibC, KS3001.Diagnostic(RawListenerWithoutReuseAddressAnalyzer.Rule).WithLocation(0).WithArguments("bind"));
 
-        [Fact]
-        public Task KS3001_reuseaddr_set_before_bind_is_quiet() => KS3001.AnalyzerAsync(@"
+    [Fact]
+    public Task KS3001_reuseaddr_set_before_bind_is_quiet() => KS3001.AnalyzerAsync(@"
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
 unsafe class Server
@@ -53,8 +53,8 @@ unsafe class Server
     }
 }", ExtraReferences.TmdsLibC);
 
-        [Fact]
-        public Task KS3001_pinvoke_with_literal_constants_is_recognised() => KS3001.AnalyzerAsync(@"
+    [Fact]
+    public Task KS3001_pinvoke_with_literal_constants_is_recognised() => KS3001.AnalyzerAsync(@"
 using System.Runtime.InteropServices;
 unsafe class Native
 {
@@ -81,8 +81,8 @@ unsafe class Native
     }
 }", KS3001.Diagnostic(RawListenerWithoutReuseAddressAnalyzer.Rule).WithLocation(0).WithArguments("bind"));
 
-        [Fact]
-        public Task KS3001_datagram_unix_and_never_listening_sockets_are_quiet() => KS3001.AnalyzerAsync(@"
+    [Fact]
+    public Task KS3001_datagram_unix_and_never_listening_sockets_are_quiet() => KS3001.AnalyzerAsync(@"
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
 unsafe class Server
@@ -93,8 +93,8 @@ unsafe class Server
     static void Unknown(int domain, sockaddr* a) { int fd = socket(domain, SOCK_STREAM, 0); bind(fd, a, SizeOf.sockaddr_in); listen(fd, 1); }
 }", ExtraReferences.TmdsLibC);
 
-        [Fact]
-        public Task KS3002_ProtocolType_IP_and_Unspecified_listeners_are_flagged() => KS3002.AnalyzerAsync(@"
+    [Fact]
+    public Task KS3002_ProtocolType_IP_and_Unspecified_listeners_are_flagged() => KS3002.AnalyzerAsync(@"
 using System.Net;
 using System.Net.Sockets;
 class Server
@@ -109,11 +109,11 @@ class Server
     private readonly Socket _socket = new Socket(SocketType.Stream, {|#3:ProtocolType.Unspecified|});
     void B() { {|#2:_socket.Bind(new IPEndPoint(IPAddress.IPv6Any, 8081))|}; _socket.Listen(10); }
 }",
-            KS3002.Diagnostic(ManagedListenerMissesReuseAddressAnalyzer.Rule).WithLocation(0).WithLocation(1).WithArguments("listener", "ProtocolType.IP"),
-            KS3002.Diagnostic(ManagedListenerMissesReuseAddressAnalyzer.Rule).WithLocation(2).WithLocation(3).WithArguments("_socket", "ProtocolType.Unspecified"));
+        KS3002.Diagnostic(ManagedListenerMissesReuseAddressAnalyzer.Rule).WithLocation(0).WithLocation(1).WithArguments("listener", "ProtocolType.IP"),
+        KS3002.Diagnostic(ManagedListenerMissesReuseAddressAnalyzer.Rule).WithLocation(2).WithLocation(3).WithArguments("_socket", "ProtocolType.Unspecified"));
 
-        [Fact]
-        public Task KS3002_tcp_listeners_reuseaddress_unix_clients_and_unknown_protocols_are_quiet() => KS3002.AnalyzerAsync(@"
+    [Fact]
+    public Task KS3002_tcp_listeners_reuseaddress_unix_clients_and_unknown_protocols_are_quiet() => KS3002.AnalyzerAsync(@"
 using System.Net;
 using System.Net.Sockets;
 class Server
@@ -134,8 +134,8 @@ class Server
     void Datagram() { var s = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.IP); s.Bind(new IPEndPoint(IPAddress.Any, 5)); }
 }");
 
-        [Fact]
-        public Task KS3003_abortive_linger_in_every_spelling_is_flagged() => KS3003.AnalyzerAsync(@"
+    [Fact]
+    public Task KS3003_abortive_linger_in_every_spelling_is_flagged() => KS3003.AnalyzerAsync(@"
 using System.Net.Sockets;
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
@@ -155,13 +155,13 @@ unsafe class Server
         {|#3:setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, (socklen_t)sizeof(linger))|};
     }
 }", ExtraReferences.TmdsLibC,
-            KS3003.Diagnostic(AbortiveCloseAnalyzer.Rule).WithLocation(0).WithArguments("LingerState"),
-            KS3003.Diagnostic(AbortiveCloseAnalyzer.Rule).WithLocation(1).WithArguments("LingerState"),
-            KS3003.Diagnostic(AbortiveCloseAnalyzer.Rule).WithLocation(2).WithArguments("SetSocketOption"),
-            KS3003.Diagnostic(AbortiveCloseAnalyzer.Rule).WithLocation(3).WithArguments("setsockopt"));
+        KS3003.Diagnostic(AbortiveCloseAnalyzer.Rule).WithLocation(0).WithArguments("LingerState"),
+        KS3003.Diagnostic(AbortiveCloseAnalyzer.Rule).WithLocation(1).WithArguments("LingerState"),
+        KS3003.Diagnostic(AbortiveCloseAnalyzer.Rule).WithLocation(2).WithArguments("SetSocketOption"),
+        KS3003.Diagnostic(AbortiveCloseAnalyzer.Rule).WithLocation(3).WithArguments("setsockopt"));
 
-        [Fact]
-        public Task KS3003_positive_timeout_and_lingering_off_are_quiet() => KS3003.AnalyzerAsync(@"
+    [Fact]
+    public Task KS3003_positive_timeout_and_lingering_off_are_quiet() => KS3003.AnalyzerAsync(@"
 using System.Net.Sockets;
 class Server
 {
@@ -174,8 +174,8 @@ class Server
     }
 }");
 
-        [Fact]
-        public Task KS2002_raw_unix_bind_never_unlinked_is_flagged() => KS2002.AnalyzerAsync(@"
+    [Fact]
+    public Task KS2002_raw_unix_bind_never_unlinked_is_flagged() => KS2002.AnalyzerAsync(@"
 using System;
 using System.Text;
 using Tmds.Linux;
@@ -195,8 +195,8 @@ unsafe class Server
     public void Stop() => close(_fd);
 }", ExtraReferences.TmdsLibC, KS2002.Diagnostic(RawUnixSocketNeverUnlinkedAnalyzer.Rule).WithLocation(0).WithLocation(1).WithArguments("bind", "path"));
 
-        [Fact]
-        public Task KS2002_unlink_in_another_member_or_after_the_bind_is_quiet_and_managed_binds_are_not_its_business() => KS2002.AnalyzerAsync(@"
+    [Fact]
+    public Task KS2002_unlink_in_another_member_or_after_the_bind_is_quiet_and_managed_binds_are_not_its_business() => KS2002.AnalyzerAsync(@"
 using System;
 using System.IO;
 using System.Net.Sockets;
@@ -228,5 +228,4 @@ unsafe class Server : IDisposable
 
     static void Managed(Socket s) => s.Bind(new UnixDomainSocketEndPoint(""/run/managed.sock""));
 }", ExtraReferences.TmdsLibC);
-    }
 }
