@@ -165,7 +165,7 @@ internal static class Reports
             ["version"] = "2.1.0",
             ["runs"] = new JsonArray(new JsonObject
             {
-                ["tool"] = new JsonObject { ["driver"] = new JsonObject { ["name"] = "KillSafe", ["version"] = version, ["informationUri"] = "https://github.com/killsafe/killsafe", ["rules"] = sarifRules } },
+                ["tool"] = new JsonObject { ["driver"] = new JsonObject { ["name"] = "KillSafe", ["version"] = version, ["informationUri"] = KillSafe.Analyzers.Rules.DocsLink.Base + "/README.md", ["rules"] = sarifRules } },
                 ["invocations"] = new JsonArray(new JsonObject { ["executionSuccessful"] = notifications.Count == 0, ["toolExecutionNotifications"] = notifications }),
                 ["results"] = results,
                 ["properties"] = new JsonObject { ["approximate"] = run.Approximate, ["compileErrors"] = run.Projects.Sum(p => p.CompileErrors) },

@@ -1,8 +1,5 @@
-using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Composition;
-using System.Linq;
-using System.Threading;
 using KillSafe.Analyzers.Catalog;
 using KillSafe.Analyzers.Rules;
 using Microsoft.CodeAnalysis;

@@ -1,6 +1,4 @@
-using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Threading;
 using System.Composition;
 using KillSafe.Analyzers.Rules;
 using Microsoft.CodeAnalysis;

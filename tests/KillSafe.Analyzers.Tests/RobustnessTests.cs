@@ -1,9 +1,4 @@
-using System;
-using System.Collections.Generic;
 using System.Collections.Immutable;
-using System.Linq;
-using System.Threading;
-using System.Threading.Tasks;
 using KillSafe.Analyzers.Rules;
 using KillSafe.CodeFixes;
 using KillSafe.Tests.Shared;

@@ -1,4 +1,3 @@
-using System.Linq;
 using KillSafe.Analyzers.Catalog;
 using KillSafe.Tests.Shared;
 using Microsoft.CodeAnalysis;

@@ -1,5 +1,3 @@
-using System.Collections.Generic;
-using System.Linq;
 using KillSafe.Analyzers.Catalog;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;

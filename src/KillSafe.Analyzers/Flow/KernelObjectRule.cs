@@ -1,4 +1,3 @@
-using System.Linq;
 using KillSafe.Analyzers.Catalog;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
-using System.Linq;
 using KillSafe.Analyzers.Catalog;
 using KillSafe.Analyzers.Flow;
 using Microsoft.CodeAnalysis;

@@ -8,7 +8,7 @@ namespace KillSafe.Analyzers.Rules;
 /// </summary>
 internal static class RuleDescriptors
 {
-    public const string DocsBaseUrl = "https://github.com/killsafe/killsafe/blob/main/docs/rules/";
+    public const string DocsBaseUrl = DocsLink.Base + "/rules/";
 
     public const string Reliability = "Reliability";
 

@@ -1,6 +1,4 @@
-using System;
 using System.Collections.Immutable;
-using System.Linq;
 using KillSafe.Analyzers.Catalog;
 using KillSafe.Analyzers.Flow;
 using Microsoft.CodeAnalysis;

@@ -1,4 +1,3 @@
-using System.Threading.Tasks;
 using KillSafe.Analyzers.Rules;
 using KillSafe.CodeFixes;
 using Microsoft.CodeAnalysis.Testing;

@@ -1,5 +1,3 @@
-using System.Threading;
-using System.Threading.Tasks;
 using KillSafe.Analyzers.Rules;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Testing;

@@ -1,4 +1,3 @@
-using System.Threading.Tasks;
 using KillSafe.Analyzers.Rules;
 using Microsoft.CodeAnalysis.Testing;
 using Xunit;
