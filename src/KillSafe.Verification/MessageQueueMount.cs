@@ -11,7 +11,7 @@ internal static class MessageQueueMount
     {
         var mounts = Path.Combine(procRoot, "self", "mounts");
         var target = mountPoint.TrimEnd('/');
-        return File.Exists(mounts) && File.ReadLines(mounts).Any(l => l.Split(' ') is { Length: > 2 } f && f[1] == target && f[2] == "mqueue");
+        return File.Exists(mounts) && Proc.ProcFile.ReadLines(mounts).Any(l => l.Split(' ') is { Length: > 2 } f && f[1] == target && f[2] == "mqueue");
     }
 
     /// <summary>

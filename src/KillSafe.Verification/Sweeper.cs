@@ -134,7 +134,7 @@ public static class Sweeper
     {
         // The id must still name the same object (same key), and a segment must still have nobody attached.
         var table = Path.Combine("/proc/sysvipc", id.Kind switch { SysVKind.SharedMemory => "shm", SysVKind.Semaphore => "sem", _ => "msg" });
-        var current = File.Exists(table) ? SysVIpcTable.Parse(id.Kind, File.ReadAllText(table)).FirstOrDefault(o => o.Id == id.Id) : null;
+        var current = File.Exists(table) ? SysVIpcTable.Parse(id.Kind, ProcFile.ReadAllText(table)).FirstOrDefault(o => o.Id == id.Id) : null;
         if (current is null)
             return Skip(leftover, "already gone");
         if (current.Key != id.Key)
