@@ -1,90 +1,112 @@
-using System.Text.RegularExpressions;
 using KillSafe.Analyzers.Rules;
-using KillSafe.CodeFixes;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CodeFixes;
-using Microsoft.CodeAnalysis.Diagnostics;
+using KillSafe.RuleDocs;
 using Xunit;
 
 namespace KillSafe.EndToEnd.Tests;
 
 /// <summary>
-/// The descriptors are the one source of rule metadata: every rule page, the docs index and the release
-/// tracking file must agree with them, so the docs cannot drift.
+/// The descriptors are the one source of rule metadata. Everything that follows from them (each page's title and
+/// header table, the docs index, the presets, the release-tracking file) is written by eng/KillSafe.RuleDocs, and
+/// the first test fails when running it would change a file. The rest checks what a generator cannot write: the
+/// prose.
 /// </summary>
 public sealed class DocsTests
 {
     public static TheoryData<string> RuleIds()
     {
         var data = new TheoryData<string>();
-        foreach (var descriptor in Descriptors())
-            data.Add(descriptor.Id);
+        foreach (var rule in RuleInfo.All)
+            data.Add(rule.Id);
         return data;
     }
 
-    private static IEnumerable<DiagnosticDescriptor> Descriptors() =>
-        typeof(StaleUnixSocketFileAnalyzer).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t))
-            .SelectMany(t => ((DiagnosticAnalyzer)Activator.CreateInstance(t)!).SupportedDiagnostics)
-            .OrderBy(d => d.Id, StringComparer.Ordinal);
-
-    private static DiagnosticDescriptor Descriptor(string id) => Descriptors().Single(d => d.Id == id);
-
-    private static bool HasCodeFix(string id) =>
-        typeof(StaleUnixSocketFileCodeFix).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && typeof(CodeFixProvider).IsAssignableFrom(t))
-            .Any(t => ((CodeFixProvider)Activator.CreateInstance(t)!).FixableDiagnosticIds.Contains(id));
-
-    private static string Severity(DiagnosticDescriptor d) => !d.IsEnabledByDefault ? "Disabled" : d.DefaultSeverity switch
+    [Fact]
+    public void Running_the_rule_docs_generator_changes_nothing()
     {
-        DiagnosticSeverity.Info => "Info",
-        DiagnosticSeverity.Hidden => "Hidden",
-        DiagnosticSeverity.Error => "Error",
-        _ => "Warning",
-    };
-
-    [Theory]
-    [MemberData(nameof(RuleIds))]
-    public void Rule_page_exists_and_agrees_with_the_descriptor(string id)
-    {
-        var descriptor = Descriptor(id);
-        var page = Path.Combine(Repo.Root, "docs", "rules", id + ".md");
-        Assert.True(File.Exists(page), $"docs/rules/{id}.md is missing");
-        var text = File.ReadAllText(page);
-        Assert.StartsWith($"# {id}: {descriptor.Title}\n", text, StringComparison.Ordinal);
-        Assert.Contains($"| Category | {descriptor.Category} |", text, StringComparison.Ordinal);
-        Assert.Contains($"| Default severity | {Severity(descriptor)}", text, StringComparison.Ordinal);
-        Assert.Contains($"| Code fix | {(HasCodeFix(id) ? "Yes" : "No")}", text, StringComparison.Ordinal);
-        foreach (var section in new[] { "## Bad", "## Good", "## Configure severity", "## When to suppress" })
-            Assert.Contains(section, text, StringComparison.Ordinal);
-        Assert.Equal(RuleDescriptors.HelpLink(id), descriptor.HelpLinkUri);
-    }
-
-    [Theory]
-    [MemberData(nameof(RuleIds))]
-    public void Docs_index_row_agrees_with_the_descriptor(string id)
-    {
-        var descriptor = Descriptor(id);
-        var index = File.ReadAllText(Path.Combine(Repo.Root, "docs", "README.md"));
-        var row = $"| [{id}](rules/{id}.md) | {descriptor.Title} | {descriptor.Category} | {Severity(descriptor)} | {(HasCodeFix(id) ? "Yes" : "No")} |";
-        Assert.Contains(row, index, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [MemberData(nameof(RuleIds))]
-    public void Release_tracking_names_the_rule_with_its_category_and_severity(string id)
-    {
-        var descriptor = Descriptor(id);
-        var unshipped = File.ReadAllText(Path.Combine(Repo.Root, "src", "KillSafe.Analyzers", "AnalyzerReleases.Unshipped.md"));
-        Assert.Matches(new Regex($@"^{id} \| {descriptor.Category} \| {Severity(descriptor)} \|", RegexOptions.Multiline), unshipped);
+        var stale = RuleDocsGenerator.OutOfDate(Repo.Root).Select(f => f.Path).ToList();
+        Assert.True(stale.Count == 0,
+            $"out of date: {string.Join(", ", stale)}; run `dotnet run --project eng/KillSafe.RuleDocs` and commit what it writes");
     }
 
     [Fact]
-    public void Docs_index_lists_no_rule_that_does_not_exist()
+    public void The_generator_covers_every_rule_and_only_the_rules()
     {
-        var index = File.ReadAllText(Path.Combine(Repo.Root, "docs", "README.md"));
-        var listed = Regex.Matches(index, @"^\| \[(KS\d{4})\]", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
-        Assert.Equal(Descriptors().Select(d => d.Id), listed);
+        var analyzerIds = typeof(StaleUnixSocketFileAnalyzer).Assembly.GetTypes()
+            .Where(t => !t.IsAbstract && typeof(Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer).IsAssignableFrom(t))
+            .SelectMany(t => ((Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer)Activator.CreateInstance(t)!).SupportedDiagnostics)
+            .Select(d => d.Id).Distinct().Order(StringComparer.Ordinal);
+        Assert.Equal(analyzerIds, RuleInfo.All.Select(r => r.Id));
+        var pages = Directory.GetFiles(Path.Combine(Repo.Root, "docs", "rules"), "KS*.md").Select(p => Path.GetFileNameWithoutExtension(p)).Order(StringComparer.Ordinal);
+        Assert.Equal(RuleInfo.All.Select(r => r.Id), pages);
+        var metadata = Directory.GetFiles(Path.Combine(Repo.Root, "docs", "rules", "meta"), "*.json").Select(p => Path.GetFileNameWithoutExtension(p)).Order(StringComparer.Ordinal);
+        Assert.Equal(RuleInfo.All.Select(r => r.Id), metadata);
+    }
+
+    [Theory]
+    [MemberData(nameof(RuleIds))]
+    public void Rule_page_has_its_prose_written(string id)
+    {
+        var text = File.ReadAllText(Path.Combine(Repo.Root, "docs", "rules", id + ".md"));
+        foreach (var section in new[] { "## What happens", "## Bad", "## Good", "## Configure severity", "## When to suppress" })
+            Assert.Contains("\n" + section, text, StringComparison.Ordinal);
+        Assert.Contains($"dotnet_diagnostic.{id}.severity", text, StringComparison.Ordinal);
+        Assert.DoesNotContain(RuleDocsGenerator.Todo + ":", text, StringComparison.Ordinal);
+        var metadata = File.ReadAllText(Path.Combine(Repo.Root, "docs", "rules", "meta", id + ".json"));
+        Assert.DoesNotContain(RuleDocsGenerator.Todo + ":", metadata, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_new_rule_gets_a_skeleton_page_and_metadata_that_fail_until_written()
+    {
+        // A copy of the repository's generated inputs with one rule's page and metadata removed, as for a rule
+        // whose descriptor is new: the generator writes skeletons, and the prose check finds their TODO lines.
+        var root = Directory.CreateTempSubdirectory("ks-ruledocs-").FullName;
+        try
+        {
+            Directory.CreateDirectory(Path.Combine(root, "docs", "rules", "meta"));
+            File.Copy(Path.Combine(Repo.Root, "docs", "README.md"), Path.Combine(root, "docs", "README.md"));
+            var rule = RuleInfo.All[0];
+            foreach (var other in RuleInfo.All.Skip(1))
+            {
+                File.Copy(Path.Combine(Repo.Root, "docs", "rules", other.Id + ".md"), Path.Combine(root, "docs", "rules", other.Id + ".md"));
+                File.Copy(Path.Combine(Repo.Root, "docs", "rules", "meta", other.Id + ".json"), Path.Combine(root, "docs", "rules", "meta", other.Id + ".json"));
+            }
+            var files = RuleDocsGenerator.Render(root);
+            var page = files.Single(f => f.Path == $"docs/rules/{rule.Id}.md").Content;
+            var metadata = files.Single(f => f.Path == $"docs/rules/meta/{rule.Id}.json").Content;
+            Assert.StartsWith($"# {rule.Id}: {rule.Descriptor.Title}\n", page, StringComparison.Ordinal);
+            Assert.Contains("| Applies to | TODO:", page, StringComparison.Ordinal);
+            Assert.Contains("## When to suppress\n\nTODO:", page, StringComparison.Ordinal);
+            Assert.Contains("\"appliesTo\": \"TODO:", metadata, StringComparison.Ordinal);
+            // The other pages keep their prose: only the header is the generator's.
+            var kept = files.Single(f => f.Path == $"docs/rules/{RuleInfo.All[1].Id}.md").Content;
+            Assert.Equal(File.ReadAllText(Path.Combine(Repo.Root, "docs", "rules", RuleInfo.All[1].Id + ".md")), kept);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Bad_metadata_is_refused_with_the_file_and_the_field()
+    {
+        var root = Directory.CreateTempSubdirectory("ks-ruledocs-").FullName;
+        try
+        {
+            var path = Path.Combine(root, "KS0000.json");
+            File.WriteAllText(path, "{\"appliesTo\": \"x\", \"appliesto\": \"y\"}");
+            var unknown = Assert.Throws<GeneratorException>(() => RuleMetadata.Read(path));
+            Assert.Contains("unknown field 'appliesto'", unknown.Message, StringComparison.Ordinal);
+            File.WriteAllText(path, "{\"codeFix\": \"two\"}");
+            Assert.Contains("'appliesTo' (a string) is required", Assert.Throws<GeneratorException>(() => RuleMetadata.Read(path)).Message, StringComparison.Ordinal);
+            File.WriteAllText(path, "{");
+            Assert.Contains("not valid JSON", Assert.Throws<GeneratorException>(() => RuleMetadata.Read(path)).Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
     }
 
     [Theory]
@@ -95,7 +117,7 @@ public sealed class DocsTests
     {
         // A feed's page shows the readme without the repository around it: a relative link leads nowhere.
         var text = File.ReadAllText(Path.Combine(Repo.Root, path));
-        var links = Regex.Matches(text, @"\]\(([^)]+)\)").Select(m => m.Groups[1].Value).ToList();
+        var links = System.Text.RegularExpressions.Regex.Matches(text, @"\]\(([^)]+)\)").Select(m => m.Groups[1].Value).ToList();
         Assert.NotEmpty(links);
         Assert.All(links, link => Assert.StartsWith("https://", link));
     }

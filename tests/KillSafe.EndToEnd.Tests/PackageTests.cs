@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Xml.Linq;
 using KillSafe.Analyzers.Rules;
+using KillSafe.RuleDocs;
 using Xunit;
 
 namespace KillSafe.EndToEnd.Tests;
@@ -57,50 +58,34 @@ public sealed class PackageTests
     public void Every_rule_page_ships_in_the_package_for_reading_offline()
     {
         using var zip = ZipFile.OpenRead(_package.PackagePath);
-        var ids = typeof(StaleUnixSocketFileAnalyzer).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && typeof(Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer).IsAssignableFrom(t))
-            .SelectMany(t => ((Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer)Activator.CreateInstance(t)!).SupportedDiagnostics)
-            .Select(d => d.Id).Distinct().ToList();
-        Assert.NotEmpty(ids);
-        foreach (var id in ids)
-            Assert.True(zip.GetEntry($"docs/{id}.md") is not null, $"docs/{id}.md is not in the package");
+        Assert.NotEmpty(RuleInfo.All);
+        foreach (var rule in RuleInfo.All)
+            Assert.True(zip.GetEntry($"docs/{rule.Id}.md") is not null, $"docs/{rule.Id}.md is not in the package");
     }
 
     [Theory]
     [InlineData("recommended")]
     [InlineData("strict")]
-    public void Severity_presets_name_every_rule_with_the_intended_severity(string preset)
+    public void Severity_presets_ship_as_the_generator_writes_them(string preset)
     {
+        // The presets are generated from the descriptors (RuleDocsTests keeps them up to date); this checks
+        // that the package carries them as they are, and the props file that selects one.
         using var zip = ZipFile.OpenRead(_package.PackagePath);
-        using var reader = new StreamReader(zip.GetEntry($"presets/killsafe.{preset}.globalconfig")!.Open());
-        var lines = reader.ReadToEnd().Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("dotnet_diagnostic.", StringComparison.Ordinal)).ToList();
         Assert.NotNull(zip.GetEntry("build/KillSafe.Analyzers.props"));
-        var descriptors = typeof(StaleUnixSocketFileAnalyzer).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && typeof(Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer).IsAssignableFrom(t))
-            .SelectMany(t => ((Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer)Activator.CreateInstance(t)!).SupportedDiagnostics)
-            .OrderBy(d => d.Id, StringComparer.Ordinal)
-            .ToList();
-        var expected = descriptors.Select(d => $"dotnet_diagnostic.{d.Id}.severity = {(preset == "strict" ? "error" : Default(d))}");
-        Assert.Equal(expected, lines);
-
-        static string Default(Microsoft.CodeAnalysis.DiagnosticDescriptor d) => !d.IsEnabledByDefault ? "none" : d.DefaultSeverity switch
-        {
-            Microsoft.CodeAnalysis.DiagnosticSeverity.Error => "error",
-            Microsoft.CodeAnalysis.DiagnosticSeverity.Warning => "warning",
-            Microsoft.CodeAnalysis.DiagnosticSeverity.Info => "suggestion",
-            _ => "silent",
-        };
+        using var reader = new StreamReader(zip.GetEntry($"presets/killsafe.{preset}.globalconfig")!.Open());
+        var generated = RuleDocsGenerator.Render(Repo.Root).Single(f => f.Path.EndsWith($"/killsafe.{preset}.globalconfig", StringComparison.Ordinal));
+        Assert.Equal(generated.Content, reader.ReadToEnd());
+        var severities = generated.Content.Split('\n').Where(l => l.StartsWith("dotnet_diagnostic.", StringComparison.Ordinal)).ToList();
+        Assert.Equal(RuleInfo.All.Count, severities.Count);
+        if (preset == "strict")
+            Assert.All(severities, line => Assert.EndsWith(".severity = error", line, StringComparison.Ordinal));
     }
 
     [Fact]
     public void Help_links_resolve_to_the_rule_pages_in_docs()
     {
-        var analyzers = typeof(StaleUnixSocketFileAnalyzer).Assembly.GetTypes()
-            .Where(t => !t.IsAbstract && typeof(Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer).IsAssignableFrom(t))
-            .Select(t => (Microsoft.CodeAnalysis.Diagnostics.DiagnosticAnalyzer)Activator.CreateInstance(t)!)
-            .ToList();
-        Assert.NotEmpty(analyzers);
-        foreach (var descriptor in analyzers.SelectMany(a => a.SupportedDiagnostics))
+        Assert.NotEmpty(RuleInfo.All);
+        foreach (var descriptor in RuleInfo.All.Select(r => r.Descriptor))
         {
             Assert.StartsWith(RuleDescriptors.DocsBaseUrl, descriptor.HelpLinkUri, StringComparison.Ordinal);
             var page = descriptor.HelpLinkUri.Substring(RuleDescriptors.DocsBaseUrl.Length);
