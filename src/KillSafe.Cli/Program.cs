@@ -12,31 +12,6 @@ public static class Program
 {
     public const int Clean = 0, Leaking = 1, Usage = 2, EnvironmentFailure = 3, Interrupted = 130;
 
-    private const string Help = """
-        usage:
-          killsafe scan  [--json] [--dir DIR]...                 what on this machine outlives its owner
-          killsafe sweep [--apply] [--json] [--dir DIR]... [--kind KIND]... [--only NAME]...
-                                                                 remove what is proven stale (dry run unless --apply)
-          killsafe verify [--signal KILL|TERM|INT|HUP] [--ready-line TEXT | --ready-file PATH | --ready-port N]
-                          [--restart | --no-restart] [--timeout SECONDS] [--exit-timeout SECONDS] [--ignore-runtime-litter]
-                          [--host | --share DIR... | --share-network] [--json] [--dir DIR]... -- COMMAND [ARGS]...
-                                                                 run COMMAND in namespaces of its own (--host: on this
-                                                                 machine), signal it when ready, report what it left and
-                                                                 whether it starts again over that
-          killsafe review --sarif FILE [--sarif FILE]... --base REF [--format github|markdown|json] [--repo DIR]
-                                                                 the build's KillSafe findings on the lines a change touches
-          killsafe analyze PATH [--rules IDS] [--severity info|warning|error] [--format text|sarif|json|github]
-                          [--output FILE] [--exe auto|all|none] [--define A;B] [--fix [--apply]]
-                                                                 KillSafe's rules over a solution, project or folder,
-                                                                 without editing it (killsafe analyze --help)
-          killsafe --version                                     the tool's version
-        KIND: sysv-shm, sysv-sem, sysv-msg, posix-shm, posix-sem, posix-mqueue, socket-file, file
-        NAME: a path, or shm:ID, sem:ID, msg:ID; the user's word that it is stale (never removed while in use)
-        exit codes: 0 clean, 1 found something (a leak, a failed restart, a removal that failed), 2 bad input,
-                    3 this machine cannot be inspected, 130 verify stopped by a signal
-        --json: one document per run, docs/schema/killsafe-output.schema.json
-        """;
-
     /// <summary>The names of <c>sweep --kind</c> (docs/design.md, "One vocabulary").</summary>
     internal static readonly Dictionary<string, LeftoverKind> Kinds = new(StringComparer.Ordinal)
     {
@@ -57,39 +32,30 @@ public static class Program
             return agentExitCode;
         try
         {
-            if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
-            {
-                (args.Length == 0 ? Console.Error : Console.Out).Write(Help);
-                return args.Length == 0 ? Usage : Clean;
-            }
-
-            if (args[0] == "--version")
-            {
-                // The informational version: the package version, plus the commit when the build knew it.
-                var version = typeof(Program).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-                    .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion;
-                Console.Out.WriteLine("killsafe " + (version ?? typeof(Program).Assembly.GetName().Version?.ToString() ?? "unknown"));
-                return Clean;
-            }
-
-            var command = args[0];
-            if (command == "analyze")
+            // analyze is killsafe-analyze, with its own options and help: everything after the verb is its.
+            if (args.Length > 0 && args[0] == "analyze")
                 return await AnalyzeAsync(args[1..]).ConfigureAwait(false);
-            if (args.Skip(1).TakeWhile(a => a != "--").Any(a => a is "-h" or "--help"))
+
+            var root = Commands.Build(
+                scan: result => Scan(Options.From(result)),
+                sweep: result => Sweep(Options.From(result)),
+                verify: (result, _) => VerifyAsync(Options.From(result)),
+                review: result => Review.Run(result.GetValue(Commands.Sarif) ?? [], result.GetValue(Commands.Base), result.GetValue(Commands.Format) ?? "github", result.GetValue(Commands.Repository) ?? Directory.GetCurrentDirectory()),
+                root: result => result.GetValue(Commands.Version) ? PrintVersion() : PrintUsage(result));
+            var parsed = root.Parse(args, Commands.Parser);
+            // --help wins over everything else on the line, as it does for every tool; a directive such as
+            // [suggest] (tab completion, docs/verification.md) answers for the line after it.
+            var answersItself = parsed.Action is System.CommandLine.Help.HelpAction || (args.Length > 0 && args[0].StartsWith("[suggest", StringComparison.Ordinal));
+            if (!answersItself && Commands.ErrorMessage(parsed, args) is { } error)
             {
-                Console.Out.Write(Help);
-                return Clean;
+                if (args.Length == 0)
+                    return PrintUsage(parsed);
+                throw new UsageException(error);
             }
 
-            var options = Options.Parse(command, args.AsSpan(1).ToArray());
-            return command switch
-            {
-                "scan" => Scan(options),
-                "sweep" => Sweep(options),
-                "verify" => await VerifyAsync(options).ConfigureAwait(false),
-                "review" => Review.Run(options.Sarif, options.Base, options.Format ?? "github", options.Repository ?? Directory.GetCurrentDirectory()),
-                _ => throw new UsageException($"unknown command '{command}' (scan, sweep, verify, review, analyze)"),
-            };
+            // verify handles SIGTERM, SIGHUP and SIGINT itself (it ends the program it started), and the other
+            // commands end at once: no handler of the parser's own. Exceptions reach the handlers below.
+            return await parsed.InvokeAsync(new System.CommandLine.InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }).ConfigureAwait(false);
         }
         catch (UsageException e)
         {
@@ -109,6 +75,22 @@ public static class Program
                 Console.Error.WriteLine(e.Message[(e.Message.IndexOf('\n', StringComparison.Ordinal) + 1)..].TrimEnd());
             return Usage;
         }
+    }
+
+    private static int PrintVersion()
+    {
+        // The informational version: the package version, plus the commit when the build knew it.
+        var version = typeof(Program).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion;
+        Console.Out.WriteLine("killsafe " + (version ?? typeof(Program).Assembly.GetName().Version?.ToString() ?? "unknown"));
+        return Clean;
+    }
+
+    // No command: the root's help, on stderr, and exit 2 (a script that forgot its verb must not pass).
+    private static int PrintUsage(System.CommandLine.ParseResult result)
+    {
+        result.RootCommandResult.Command.Parse(["--help"], Commands.Parser).Invoke(new System.CommandLine.InvocationConfiguration { Output = Console.Error });
+        return Usage;
     }
 
     // killsafe-analyze is a program of its own (it carries Roslyn's workspaces and MSBuild's build host):
@@ -406,10 +388,6 @@ public static class Program
             Console.Out.WriteLine($"  {"",-12} {"".PadRight(width)} {"",9}  remove with: {leftover.RemovalCommand}");
         }
     }
-
-    /// <summary>Parses a kind name of <c>--kind</c>.</summary>
-    internal static LeftoverKind ParseKind(string text) =>
-        Kinds.TryGetValue(text, out var kind) ? kind : throw new UsageException($"--kind: unknown kind '{text}' ({string.Join(", ", Kinds.Keys)})");
 }
 
 /// <summary>What verify checks about a restart.</summary>
@@ -428,166 +406,85 @@ internal enum RestartMode
 /// <summary>Bad command-line input.</summary>
 public sealed class UsageException(string message) : Exception(message);
 
-/// <summary>Parsed command-line options; each command accepts its own options only.</summary>
+/// <summary>What a parsed command line asks for, in the shapes the commands use (Commands defines and checks it).</summary>
 internal sealed class Options
 {
-    private static readonly Dictionary<string, string[]> Accepted = new(StringComparer.Ordinal)
-    {
-        ["scan"] = new[] { "--json", "--dir" },
-        ["sweep"] = new[] { "--json", "--dir", "--apply", "--kind", "--only" },
-        ["verify"] = new[] { "--json", "--dir", "--signal", "--ready-line", "--ready-file", "--ready-port", "--no-restart", "--restart", "--timeout", "--exit-timeout", "--ignore-runtime-litter", "--host", "--share", "--share-network", "--" },
-        ["review"] = new[] { "--sarif", "--base", "--format", "--repo" },
-    };
+    public bool Json { get; private init; }
 
-    public bool Json { get; private set; }
+    public bool Apply { get; private init; }
 
-    public bool Apply { get; private set; }
-
-    public RestartMode RestartMode { get; private set; } = RestartMode.Default;
+    public RestartMode RestartMode { get; private init; } = RestartMode.Default;
 
     /// <summary>Run on the host, not isolated.</summary>
-    public bool Host { get; private set; }
+    public bool Host { get; private init; }
 
-    public bool ShareNetwork { get; private set; }
+    public bool ShareNetwork { get; private init; }
 
-    public List<string> Shared { get; } = new();
+    public List<string> Shared { get; private init; } = new();
 
-    public KillSignal Signal { get; private set; } = KillSignal.Kill;
+    public KillSignal Signal { get; private init; } = KillSignal.Kill;
 
-    public Readiness? Ready { get; private set; }
+    public Readiness? Ready { get; private init; }
 
-    public TimeSpan Timeout { get; private set; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Timeout { get; private init; } = TimeSpan.FromSeconds(30);
 
-    public TimeSpan ExitTimeout { get; private set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan ExitTimeout { get; private init; } = TimeSpan.FromSeconds(10);
 
-    public SnapshotOptions Snapshot { get; private set; } = new();
+    public SnapshotOptions Snapshot { get; private init; } = new();
 
-    public DiffOptions Diff { get; private set; } = new();
+    public DiffOptions Diff { get; private init; } = new();
 
-    public List<string> Command { get; } = new();
+    public List<string> Command { get; private init; } = new();
 
-    public List<string> Sarif { get; } = new();
+    public HashSet<LeftoverKind> Kinds { get; private init; } = new();
 
-    public HashSet<LeftoverKind> Kinds { get; } = new();
+    public List<string> Only { get; private init; } = new();
 
-    public List<string> Only { get; } = new();
-
-    public string? Base { get; private set; }
-
-    public string? Format { get; private set; }
-
-    public string? Repository { get; private set; }
-
-    public static Options Parse(string command, string[] args)
+    public static Options From(System.CommandLine.ParseResult result)
     {
-        if (!Accepted.TryGetValue(command, out var accepted))
-            throw new UsageException($"unknown command '{command}' (scan, sweep, verify, review, analyze)");
-        var options = new Options();
-        var directories = new List<string>();
-        for (int i = 0; i < args.Length; i++)
-        {
-            string Value() => i + 1 < args.Length ? args[++i] : throw new UsageException($"{args[i]} needs a value");
-            if (args[i].StartsWith('-') && !accepted.Contains(args[i]))
-                throw new UsageException(Accepted.Values.Any(a => a.Contains(args[i])) ? $"{command} does not take {args[i]}" : $"unknown option '{args[i]}'");
-            switch (args[i])
-            {
-                case "--json": options.Json = true; break;
-                case "--apply": options.Apply = true; break;
-                case "--no-restart": options.SetRestart(RestartMode.None); break;
-                case "--restart": options.SetRestart(RestartMode.StartAgain); break;
-                case "--host": options.Host = true; break;
-                case "--share-network": options.ShareNetwork = true; break;
-                case "--share": options.Shared.Add(Directory(Value(), "--share")); break;
-                case "--ignore-runtime-litter": options.Diff = options.Diff with { IgnoreRuntimeLitter = true }; break;
-                case "--dir": directories.Add(Directory(Value(), "--dir")); break;
-                case "--kind": options.Kinds.Add(Program.ParseKind(Value())); break;
-                case "--only": options.Only.Add(ParseOnly(Value())); break;
-                case "--sarif": options.Sarif.Add(Path.GetFullPath(Value())); break;
-                case "--base": options.Base = Value(); break;
-                case "--format": options.Format = Value(); break;
-                case "--repo": options.Repository = Path.GetFullPath(Value()); break;
-                case "--signal": options.Signal = ParseSignal(Value()); break;
-                case "--ready-line": options.SetReady(new Readiness.Line(Value())); break;
-                case "--ready-file": options.SetReady(new Readiness.FileExists(Path.GetFullPath(Value()))); break;
-                case "--ready-port":
-                    var port = Value();
-                    options.SetReady(new Readiness.Port(int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is > 0 and < 65536 ? number : throw new UsageException($"--ready-port: '{port}' is not a port number")));
-                    break;
-                case "--timeout": options.Timeout = Seconds("--timeout", Value()); break;
-                case "--exit-timeout": options.ExitTimeout = Seconds("--exit-timeout", Value()); break;
-                case "--":
-                    options.Command.AddRange(args.Skip(i + 1));
-                    i = args.Length;
-                    break;
-                default:
-                    throw new UsageException($"unexpected argument '{args[i]}'");
-            }
-        }
-
-        if (options.Host && (options.Shared.Count > 0 || options.ShareNetwork))
+        var host = result.GetValue(Commands.Host);
+        var shared = result.GetValue(Commands.Share) ?? new List<string>();
+        var shareNetwork = result.GetValue(Commands.ShareNetwork);
+        if (host && (shared.Count > 0 || shareNetwork))
             throw new UsageException("--share and --share-network describe an isolated run: they cannot go with --host");
 
-        var scanned = directories.Count > 0 ? directories.ToList() : options.Snapshot.Directories.ToList();
-
+        var only = result.GetValue(Commands.Only) ?? new List<string>();
+        var snapshot = new SnapshotOptions();
+        var directories = result.GetValue(Commands.Dir) is { Count: > 0 } given ? given : snapshot.Directories.ToList();
         // A path named with --only outside the scanned folders is looked at in its own folder.
-        foreach (var path in options.Only.Where(o => o.StartsWith('/')))
+        foreach (var path in only.Where(o => o.StartsWith('/')))
         {
             var parent = Path.GetDirectoryName(path)!;
-            if (parent != options.Snapshot.DevShm && parent != options.Snapshot.MQueue && !scanned.Any(d => path.StartsWith(d.TrimEnd('/') + "/", StringComparison.Ordinal)))
-                scanned.Add(parent);
+            if (parent != snapshot.DevShm && parent != snapshot.MQueue && !directories.Any(d => path.StartsWith(d.TrimEnd('/') + "/", StringComparison.Ordinal)))
+                directories.Add(parent);
         }
 
-        options.Snapshot = options.Snapshot with { Directories = scanned };
-
-        return options;
-    }
-
-    private static string Directory(string value, string option)
-    {
-        if (value.Length == 0)
-            throw new UsageException($"{option}: an empty path");
-        var full = Path.GetFullPath(value);
-        return UnixFile.KindOf(full) switch
+        Readiness? ready = result.GetValue(Commands.ReadyLine) is { } line ? new Readiness.Line(line)
+            : result.GetValue(Commands.ReadyFile) is { } file ? new Readiness.FileExists(file)
+            : result.GetResult(Commands.ReadyPort) is not null ? new Readiness.Port(result.GetValue(Commands.ReadyPort))
+            : null;
+        return new Options
         {
-            UnixFileKind.Directory => full,
-            UnixFileKind.Missing => throw new UsageException($"{option}: no such directory: {full}"),
-            _ => throw new UsageException($"{option}: not a directory: {full}"),
+            Json = result.GetValue(Commands.Json),
+            Apply = result.GetValue(Commands.Apply),
+            RestartMode = result.GetValue(Commands.Restart) ? RestartMode.StartAgain : result.GetValue(Commands.NoRestart) ? RestartMode.None : RestartMode.Default,
+            Host = host,
+            Shared = shared,
+            ShareNetwork = shareNetwork,
+            Signal = Given(result, Commands.Signal, KillSignal.Kill),
+            Ready = ready,
+            Timeout = Given(result, Commands.Timeout, TimeSpan.FromSeconds(30)),
+            ExitTimeout = Given(result, Commands.ExitTimeout, TimeSpan.FromSeconds(10)),
+            Snapshot = snapshot with { Directories = directories },
+            Diff = new DiffOptions { IgnoreRuntimeLitter = result.GetValue(Commands.IgnoreRuntimeLitter) },
+            Command = (result.GetValue(Commands.ProgramToRun) ?? []).ToList(),
+            Kinds = (result.GetValue(Commands.Kind) ?? new List<LeftoverKind>()).ToHashSet(),
+            Only = only,
         };
     }
 
-    private void SetRestart(RestartMode mode) =>
-        RestartMode = RestartMode == RestartMode.Default || RestartMode == mode ? mode : throw new UsageException("give one of --restart, --no-restart");
-
-    private static string ParseOnly(string value)
-    {
-        if (value.StartsWith('/'))
-            return Path.GetFullPath(value);
-        var colon = value.IndexOf(':');
-        if (colon > 0 && value[..colon] is "shm" or "sem" or "msg" && long.TryParse(value[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out _))
-            return value;
-        throw new UsageException($"--only: '{value}' is neither an absolute path nor shm:ID, sem:ID or msg:ID");
-    }
-
-    private static TimeSpan Seconds(string option, string text) =>
-        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0 && s <= 24 * 3600
-            ? TimeSpan.FromSeconds(s)
-            : throw new UsageException($"{option}: '{text}' is not a number of seconds between 0 and 86400");
-
-    private void SetReady(Readiness ready) =>
-        Ready = Ready is null ? ready : throw new UsageException("give one of --ready-line, --ready-file, --ready-port");
-
-    private static KillSignal ParseSignal(string text)
-    {
-        var name = text.ToUpperInvariant();
-        if (name.StartsWith("SIG", StringComparison.Ordinal))
-            name = name[3..];
-        return name switch
-        {
-            "KILL" or "9" => KillSignal.Kill,
-            "TERM" or "15" => KillSignal.Term,
-            "INT" or "2" => KillSignal.Int,
-            "HUP" or "1" => KillSignal.Hup,
-            _ => throw new UsageException($"unknown signal '{text}' (KILL, TERM, INT, HUP)"),
-        };
-    }
+    // The option's value when the line gives it, else the default (kept out of the option so that help shows
+    // the default in words, not as a TimeSpan).
+    private static T Given<T>(System.CommandLine.ParseResult result, System.CommandLine.Option<T> option, T fallback) =>
+        result.GetResult(option) is not null ? result.GetValue(option)! : fallback;
 }

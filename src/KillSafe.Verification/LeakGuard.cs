@@ -3,7 +3,7 @@ using System.Text;
 namespace KillSafe.Verification;
 
 /// <summary>Thrown by <see cref="LeakGuard.VerifyNoLeaksAsync"/>: the message lists each leftover and the command that removes it.</summary>
-public sealed class LeakException : Exception
+public sealed class LeakException : VerificationException
 {
     /// <summary>Creates the exception for <paramref name="report"/>.</summary>
     public LeakException(LeakReport report)

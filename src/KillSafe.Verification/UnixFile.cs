@@ -103,6 +103,18 @@ internal static partial class UnixFile
         _ => UnixFileKind.Other,
     };
 
+    /// <summary>Whether this process's real user may list <paramref name="directory"/> and reach what is in it (access(2), R_OK | X_OK).</summary>
+    public static unsafe bool CanList(string directory)
+    {
+        const int R_OK = 4, X_OK = 1; // <unistd.h>
+        var bytes = System.Text.Encoding.UTF8.GetBytes(directory + "\0");
+        fixed (byte* path = bytes)
+            return access(path, R_OK | X_OK) == 0;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int access(byte* path, int mode);
+
     [LibraryImport("libc", SetLastError = true)]
     private static unsafe partial int statx(int dirfd, byte* path, int flags, uint mask, StatxBuffer* buffer);
 

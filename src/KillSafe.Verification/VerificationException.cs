@@ -2,7 +2,9 @@ namespace KillSafe.Verification;
 
 /// <summary>
 /// A verification step could not be carried out (a process did not start, did not become ready, ...). The
-/// base of every exception the library throws for a person to read.
+/// base of every exception the library throws for a person to read: its own kinds are
+/// <see cref="VerificationEnvironmentException"/> (the machine cannot be inspected) and
+/// <see cref="LeakException"/> (a guard found leftovers), so one <c>catch</c> takes them all.
 /// </summary>
 public class VerificationException : Exception
 {

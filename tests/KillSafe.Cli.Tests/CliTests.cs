@@ -73,24 +73,81 @@ public sealed class CliTests : IDisposable
     [InlineData("--ready-port: 'http' is not a port number", "verify", "--ready-port", "http", "--", "true")]
     [InlineData("--timeout needs a value", "verify", "--timeout")]
     [InlineData("cannot start '/nonexistent/program'", "verify", "--", "/nonexistent/program")]
+    [InlineData("scan does not take --apply", "scan", "--apply")]
+    [InlineData("sweep does not take --signal", "sweep", "--signal", "TERM")]
+    [InlineData("unexpected argument 'extra'", "scan", "extra")]
+    [InlineData("verify: put the program after --", "verify", "true")]
+    [InlineData("give one of --ready-line, --ready-file, --ready-port", "verify", "--ready-line", "A", "--ready-port", "80", "--", "true")]
+    [InlineData("give one of --restart, --no-restart", "verify", "--restart", "--no-restart", "--", "true")]
+    [InlineData("--timeout: '1e308' is not a number of seconds between 0 and 86400", "verify", "--timeout", "1e308", "--", "true")]
+    [InlineData("--exit-timeout: '-1' is not a number of seconds between 0 and 86400", "verify", "--exit-timeout", "-1", "--", "true")]
+    [InlineData("--dir: an empty path", "scan", "--dir", "")]
+    [InlineData("--dir: no such directory: /nonexistent-killsafe", "scan", "--dir", "/nonexistent-killsafe")]
+    [InlineData("--dir: not a directory: /etc/hostname", "sweep", "--dir", "/etc/hostname")]
+    [InlineData("--kind: unknown kind 'pipe'", "sweep", "--kind", "pipe")]
+    [InlineData("--only: 'shm:x' is neither an absolute path nor shm:ID", "sweep", "--only", "shm:x")]
+    [InlineData("--share and --share-network describe an isolated run", "verify", "--host", "--share-network", "--", "true")]
     public void Bad_input_is_one_clear_line_and_exit_2(string message, params string[] args)
     {
         var (exitCode, output) = Killsafe(args);
         Assert.Equal(2, exitCode);
         Assert.Contains("killsafe: " + message, output);
+        Assert.Single(output.Trim().Split('\n'), line => line.StartsWith("killsafe: ", StringComparison.Ordinal));
         Assert.DoesNotContain("   at ", output); // no stack trace
+        Assert.DoesNotContain("Usage:", output); // one line, not the help after it
+    }
+
+    [Fact]
+    public void A_dir_the_user_cannot_read_is_an_error_not_an_empty_scan()
+    {
+        var closed = Path.Combine(_dir, "closed");
+        Directory.CreateDirectory(closed, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.SetUnixFileMode(_dir, File.GetUnixFileMode(_dir) | UnixFileMode.OtherExecute);
+        var (exitCode, output) = KillsafeAsNobody("scan", "--dir", closed);
+        Assert.Equal(2, exitCode);
+        Assert.Contains($"killsafe: --dir: cannot read the directory {closed} (permission denied)", output);
     }
 
     [Theory]
     [InlineData("verify", "--help")]
     [InlineData("sweep", "-h")]
     [InlineData("scan", "--json", "--help")]
-    public void Help_after_a_command_prints_the_usage_and_exits_0(params string[] args)
+    [InlineData("verify", "--timeout", "bad", "--help")]
+    public void Help_after_a_command_prints_that_commands_usage_and_exits_0(params string[] args)
     {
         var (exitCode, output) = Killsafe(args);
         Assert.Equal(0, exitCode);
-        Assert.Contains("killsafe verify [--signal", output);
-        Assert.DoesNotContain("unknown option", output);
+        Assert.Matches($@"Usage:\s+killsafe {args[0]} (\[<COMMAND>\.\.\.\] )?\[options\]", output);
+        Assert.Contains("--dir <DIR>", output);
+        // Each command's help names its own options only.
+        if (args[0] == "verify")
+            Assert.Contains("--ready-line <TEXT>", output);
+        else
+            Assert.DoesNotContain("--ready-line", output);
+        Assert.DoesNotContain("killsafe: ", output);
+    }
+
+    [Fact]
+    public void No_command_prints_the_usage_and_exits_2()
+    {
+        var (exitCode, output) = Killsafe();
+        Assert.Equal(2, exitCode);
+        foreach (var command in new[] { "scan", "sweep", "verify", "review", "analyze" })
+            Assert.Contains("  " + command, output);
+        Assert.Contains("Exit codes: 0 clean, 1 found something", output);
+        Assert.EndsWith("\n", output);
+    }
+
+    [Theory]
+    [InlineData("killsafe sw", "sweep")]
+    [InlineData("killsafe sweep --kind posix-s", "posix-sem\nposix-shm")]
+    [InlineData("killsafe verify --signal ", "HUP\nINT\nKILL\nTERM")]
+    public void Tab_completion_comes_from_the_same_definitions(string line, string expected)
+    {
+        // What a shell's completion script asks (the [suggest] directive that dotnet-suggest uses).
+        var (exitCode, output) = Killsafe($"[suggest:{line.Length}]", line);
+        Assert.Equal(0, exitCode);
+        Assert.Equal(expected, output.Trim());
     }
 
     [Fact]

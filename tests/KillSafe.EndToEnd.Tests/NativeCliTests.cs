@@ -84,6 +84,24 @@ public sealed class NativeCliTests : IClassFixture<NativeCliFixture>, IDisposabl
     }
 
     [Fact]
+    public void Its_command_line_survives_the_native_compile()
+    {
+        // The command-line library is trimmed with the rest: help, validation and completion must still work.
+        var (helpExit, help) = Native("verify", "--help");
+        Assert.True(helpExit == 0, help);
+        Assert.Contains("--ready-line <TEXT>", help);
+        var (badExit, bad) = Native("scan", "--apply");
+        Assert.Equal(2, badExit);
+        Assert.Contains("killsafe: scan does not take --apply", bad);
+        var (timeoutExit, timeout) = Native("verify", "--timeout", "1e308", "--", "true");
+        Assert.Equal(2, timeoutExit);
+        Assert.Contains("--timeout: '1e308' is not a number of seconds", timeout);
+        var (suggestExit, suggest) = Native("[suggest:11]", "killsafe sw");
+        Assert.Equal(0, suggestExit);
+        Assert.Equal("sweep", suggest.Trim());
+    }
+
+    [Fact]
     public void It_hosts_its_own_isolated_runs_and_nothing_reaches_the_host()
     {
         var token = $"ks-native-{Environment.ProcessId}-{Guid.NewGuid():N}"[..32];

@@ -15,6 +15,15 @@ public sealed class VerificationTests : IDisposable
 
     private static ChildProcess Shell(string script) => ChildProcess.Start("/bin/sh", new[] { "-c", script });
 
+    [Fact]
+    public void Every_public_exception_of_the_library_is_a_VerificationException()
+    {
+        // One base type: a caller's single catch takes whatever the library throws for a person to read.
+        var exceptions = typeof(VerificationException).Assembly.GetExportedTypes().Where(t => typeof(Exception).IsAssignableFrom(t)).ToList();
+        Assert.Contains(typeof(LeakException), exceptions);
+        Assert.All(exceptions, t => Assert.True(typeof(VerificationException).IsAssignableFrom(t), $"{t.Name} is not a VerificationException"));
+    }
+
     [Theory]
     [InlineData(KillSignal.Kill)]
     [InlineData(KillSignal.Term)]
