@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using KillSafe.Verification;
 
@@ -136,7 +135,7 @@ public static class Program
     private static void NoteMissingTables(Snapshot snapshot)
     {
         foreach (var table in snapshot.MissingTables)
-            Console.Out.WriteLine($"note: {table} is not there (a kernel without it, or hidden here): what it lists was not inspected");
+            TextOutput.Standard.Note($"note: {table} is not there (a kernel without it, or hidden here): what it lists was not inspected");
     }
 
     private static int Scan(Options options)
@@ -148,14 +147,15 @@ public static class Program
             return report.IsClean ? Clean : Leaking;
         }
 
-        Console.Out.WriteLine("scope: " + Scope(options));
-        PrintTable("proven stale (sweep --apply removes these)", report.Leftovers);
-        PrintTable("not proven stale (owner unknown; sweep leaves these)", report.Unproven);
-        PrintTable(".NET runtime litter", report.RuntimeLitter);
+        var text = TextOutput.Standard;
+        text.Line("scope: " + Scope(options));
+        text.Table("proven stale (sweep --apply removes these):", report.Leftovers);
+        text.Table("not proven stale (owner unknown; sweep leaves these):", report.Unproven);
+        text.Table(".NET runtime litter:", report.RuntimeLitter);
         if (report.Leftovers.Count + report.Unproven.Count + report.RuntimeLitter.Count == 0)
-            Console.Out.WriteLine("nothing outlives its owner");
+            text.Pass("nothing outlives its owner");
         if (!report.MessageQueuesMounted)
-            Console.Out.WriteLine("note: /dev/mqueue is not mounted, POSIX message queues were not inspected");
+            text.Note("note: /dev/mqueue is not mounted, POSIX message queues were not inspected");
         NoteMissingTables(snapshot);
         return report.IsClean ? Clean : Leaking;
     }
@@ -200,7 +200,7 @@ public static class Program
         foreach (var action in actions)
         {
             var verb = action.Outcome switch { SweepOutcome.Removed => "removed", SweepOutcome.WouldRemove => "would remove", SweepOutcome.Failed => "FAILED", _ => "skipped" };
-            Console.Out.WriteLine($"{verb,-12} {Name(action.Leftover.Kind),-12} {action.Leftover.Identity}  {action.Reason}");
+            Console.Out.WriteLine($"{verb,-12} {KindName(action.Leftover.Kind),-12} {action.Leftover.Identity}  {action.Reason}");
         }
 
         if (actions.Count == 0)
@@ -267,6 +267,7 @@ public static class Program
         using var onTerm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, Stop);
         using var onHup = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGHUP, Stop);
         using var onInt = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, Stop);
+        using var progress = ProgressLine.Standard();
         KillRunReport run;
         try
         {
@@ -283,15 +284,17 @@ public static class Program
                 Isolation = isolate,
                 Snapshot = options.Snapshot,
                 Diff = options.Diff,
-                Progress = options.Json ? null : message => Console.Error.WriteLine("killsafe: " + message),
+                Progress = options.Json ? null : progress.Report,
             }, stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
+            progress.Dispose();
             Console.Error.WriteLine("killsafe: verify was stopped by a signal; the program was ended" + (isolate is null ? string.Empty : ", and its namespaces with everything in them"));
             return Interrupted;
         }
 
+        progress.Dispose();
         var isolated = run.Isolation;
         if (isolated is null)
             RecordLeftovers(run, Path.GetFileName(options.Command[0])); // isolated leftovers vanish with the namespaces
@@ -319,27 +322,54 @@ public static class Program
         }
         else
         {
+            var text = TextOutput.Standard;
             var signal = "SIG" + run.Signal.ToString().ToUpperInvariant();
             if (isolated is not null)
-                Console.Out.WriteLine($"isolated: {isolated}");
+                text.Line($"isolated: {isolated}");
             if (run.SurvivedSignal)
-                Console.Out.WriteLine($"the program did not exit on {signal} within {options.ExitTimeout.TotalSeconds:0.#} s (it handled the signal); verify ended it with SIGKILL, and what follows is what that left");
-            Console.Out.Write(run.Leaks.Describe());
+                text.Note($"the program did not exit on {signal} within {options.ExitTimeout.TotalSeconds:0.#} s (it handled the signal); verify ended it with SIGKILL, and what follows is what that left");
+            PrintLeaks(text, run.Leaks);
             if (isolated is not null && run.Leaks.Leftovers.Count > 0)
-                Console.Out.WriteLine("(isolated: these went with the namespaces when verify ended, and the host never had them; run on a host, the program leaves them there)");
+                text.Line("(isolated: these went with the namespaces when verify ended, and the host never had them; run on a host, the program leaves them there)");
             if (run.StartedAgain is { } again)
             {
-                Console.Out.WriteLine($"restart: {again}");
+                text.Line($"restart: {again}");
                 if (!again.Started && again.Output.Trim().Length > 0)
-                    Console.Out.WriteLine("  its output: " + string.Join("\n  ", again.Output.Trim().Split('\n').TakeLast(10)));
+                    text.Line("  its output: " + string.Join("\n  ", again.Output.Trim().Split('\n').TakeLast(10)));
             }
 
             foreach (var restart in run.Restart)
-                Console.Out.WriteLine(run.StartedAgain is null ? $"restart check: {restart}" : $"hint, a bind like the program's: {restart}");
-            Console.Out.WriteLine(run.Passed ? "PASS: nothing left behind, " + RestartVerdict(run) : run.SurvivedSignal ? $"FAIL: the program survived {signal}" : "FAIL");
+                text.Line(run.StartedAgain is null ? $"restart check: {restart}" : $"hint, a bind like the program's: {restart}");
+            if (run.Passed)
+                text.Pass("PASS: nothing left behind, " + RestartVerdict(run));
+            else
+                text.Fail(run.SurvivedSignal ? $"FAIL: the program survived {signal}" : "FAIL");
         }
 
         return run.Passed ? Clean : Leaking;
+    }
+
+    // What the run left, in the order a person acts on it: the program's own leftovers first.
+    private static void PrintLeaks(TextOutput text, LeakReport leaks)
+    {
+        if (leaks.IsClean)
+            text.Pass("nothing left behind");
+        text.Table("left behind (the program's own):", leaks.Leftovers);
+        text.Table("not proven stale (owner unknown; sweep leaves these):", leaks.Unproven);
+        text.Table(".NET runtime litter (not the program's own):", leaks.RuntimeLitter);
+        text.Table("not the program's (held by a process outside its tree, or another user's):", leaks.NotCounted);
+        text.Table("readiness file left behind (the signal you named, not counted):", leaks.ReadinessFiles);
+        if (leaks.Leftovers.Count + leaks.Unproven.Count + leaks.RuntimeLitter.Count + leaks.NotCounted.Count + leaks.ReadinessFiles.Count > 0)
+            text.Line();
+        foreach (var hazard in leaks.Hazards)
+            text.Note($"restart hazard: {hazard.Description} ({hazard.Advice})");
+        foreach (var suppression in leaks.Suppressions)
+            text.Line($"suppressed: {suppression}");
+        if (!leaks.MessageQueuesMounted)
+            text.Note("POSIX message queues not inspected: /dev/mqueue is not mounted");
+        if (leaks.SkippedSocketRows > 0)
+            text.Note($"{leaks.SkippedSocketRows} row(s) of /proc/net/unix could not be read and were skipped");
+        text.Line($"settled after {leaks.SettleTime.TotalMilliseconds:0} ms");
     }
 
     /// <summary>What a passing run proved about the restart: a real start, binds like the program's, or nothing.</summary>
@@ -368,26 +398,17 @@ public static class Program
     private static string Scope(Options options)
     {
         var mqueue = MessageQueueMount.IsMounted(options.Snapshot.MQueue) ? options.Snapshot.MQueue : options.Snapshot.MQueue + " (not mounted: not inspected)";
-        var kinds = options.Kinds.Count > 0 ? "; kinds: " + string.Join(", ", options.Kinds.Select(Name)) : string.Empty;
+        var kinds = options.Kinds.Count > 0 ? "; kinds: " + string.Join(", ", options.Kinds.Select(KindName)) : string.Empty;
         return $"SysV IPC and {options.Snapshot.DevShm}, {mqueue} (machine-wide, this IPC namespace); socket files and runtime files under {string.Join(", ", options.Snapshot.Directories)} ({options.Snapshot.DirectoryDepth} levels){kinds}";
     }
 
-    private static string Name(LeftoverKind kind) => Kinds.FirstOrDefault(k => k.Value == kind).Key ?? kind.ToString();
-
-    private static void PrintTable(string title, IReadOnlyList<Leftover> leftovers)
+    /// <summary>The CLI's word for a kind: its <c>--kind</c> name, or for kinds sweep never removes the kind's own name.</summary>
+    internal static string KindName(LeftoverKind kind) => Kinds.FirstOrDefault(k => k.Value == kind).Key ?? kind switch
     {
-        if (leftovers.Count == 0)
-            return;
-        Console.Out.WriteLine();
-        Console.Out.WriteLine(title + ":");
-        int width = Math.Min(60, leftovers.Max(l => l.Identity.Length));
-        Console.Out.WriteLine($"  {"KIND",-12} {"IDENTITY".PadRight(width)} {"SIZE",9}  OWNER / REMOVE WITH");
-        foreach (var leftover in leftovers.OrderBy(l => l.Kind).ThenBy(l => l.Identity, StringComparer.Ordinal))
-        {
-            Console.Out.WriteLine($"  {Name(leftover.Kind),-12} {leftover.Identity.PadRight(width)} {leftover.Size?.ToString(CultureInfo.InvariantCulture) ?? "",9}  {leftover.Owner}");
-            Console.Out.WriteLine($"  {"",-12} {"".PadRight(width)} {"",9}  remove with: {leftover.RemovalCommand}");
-        }
-    }
+        LeftoverKind.TcpListener => "tcp-listener",
+        LeftoverKind.Process => "process",
+        _ => kind.ToString(),
+    };
 }
 
 /// <summary>What verify checks about a restart.</summary>

@@ -13,9 +13,10 @@ internal static class KillsafeProcess
     /// Runs <c>killsafe ARGS</c> (through <paramref name="prefix"/>, such as setpriv or unshare, when given). No
     /// runtime diagnostics files; verify's records go to <paramref name="stateDirectory"/>, not the user's own.
     /// </summary>
-    public static (int ExitCode, string Output) Run(string stateDirectory, IEnumerable<string> args, string[]? prefix = null, string? workingDirectory = null, int timeoutSeconds = 180, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <param name="bare">The prefix is the whole command (it runs killsafe itself, as script(1) does).</param>
+    public static (int ExitCode, string Output) Run(string stateDirectory, IEnumerable<string> args, string[]? prefix = null, string? workingDirectory = null, int timeoutSeconds = 180, IReadOnlyDictionary<string, string?>? environment = null, bool bare = false)
     {
-        var command = (prefix ?? Array.Empty<string>()).Concat(new[] { Dotnet, Dll }).Concat(args).ToList();
+        var command = (prefix ?? Array.Empty<string>()).Concat(bare ? Array.Empty<string>() : new[] { Dotnet, Dll }).Concat(args).ToList();
         var variables = new Dictionary<string, string?> { ["DOTNET_EnableDiagnostics"] = "0", ["KILLSAFE_STATE_DIR"] = stateDirectory };
         foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
             variables[name] = value;
