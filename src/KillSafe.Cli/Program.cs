@@ -96,7 +96,10 @@ public static class Program
     // run it with this process's runtime, pass signals on, and return its exit code.
     private static async Task<int> AnalyzeAsync(string[] args)
     {
+        // Beside killsafe, or in analyze/ beside the native killsafe (KillSafe.Cli.csproj says why).
         var tool = Path.Combine(AppContext.BaseDirectory, "killsafe-analyze.dll");
+        if (!File.Exists(tool))
+            tool = Path.Combine(AppContext.BaseDirectory, "analyze", "killsafe-analyze.dll");
         if (!File.Exists(tool))
             throw new UsageException($"{tool} is missing: reinstall the killsafe tool");
         var info = new System.Diagnostics.ProcessStartInfo(KillRunOptions.DotnetHost) { UseShellExecute = false };

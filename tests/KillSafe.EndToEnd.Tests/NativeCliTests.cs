@@ -5,9 +5,11 @@ using Xunit;
 namespace KillSafe.EndToEnd.Tests;
 
 /// <summary>
-/// killsafe compiled ahead of time (<c>dotnet publish -c Release -r linux-x64 -p:KillSafeAot=true</c>), once for
-/// the tests of this class, into a folder of its own (its own bin and obj, so builds beside it do not clash).
-/// Needs a C compiler and linker (clang or gcc; <c>.ci/run</c> installs clang where none is there).
+/// killsafe as users install the native tool: the pointer package and the linux-x64 package, compiled ahead of
+/// time (<c>dotnet pack -p:KillSafeAot=true</c>, then with <c>-r linux-x64</c>), put in a local feed and installed
+/// with <c>dotnet tool install</c>, once for the tests of this class, into a folder of its own (its own bin and
+/// obj, so builds beside it do not clash). Needs a C compiler and linker (clang or gcc; <c>.ci/run</c> installs
+/// clang where none is there).
 /// </summary>
 public sealed class NativeCliFixture : IDisposable
 {
@@ -16,12 +18,29 @@ public sealed class NativeCliFixture : IDisposable
     public NativeCliFixture()
     {
         var compiler = CCompiler() ?? throw new InvalidOperationException("Native AOT needs a C compiler and linker, and none is on PATH (clang, clang-NN or gcc): install clang (apt-get install clang)");
-        var output = _scratch.File("out");
-        var (exitCode, log) = DotnetCli.Run(Repo.Root, "publish", Path.Combine(Repo.Root, "src", "KillSafe.Cli"), "-c", "Release", "-r", "linux-x64", "-nologo",
-            "-p:KillSafeAot=true", "-p:CppCompilerAndLinker=" + compiler, "--artifacts-path", _scratch.File("artifacts"), "-o", output);
+        var feed = _scratch.File("feed");
+        var project = Path.Combine(Repo.Root, "src", "KillSafe.Cli");
+        var common = new[] { "-c", "Release", "-nologo", "-p:KillSafeAot=true", "--artifacts-path", _scratch.File("artifacts"), "-o", feed };
+        Run("the pointer package", new[] { "pack", project }.Concat(common).ToArray());
+        Run("the native package", new[] { "pack", project, "-r", "linux-x64", "-p:CppCompilerAndLinker=" + compiler }.Concat(common).ToArray());
+        Packages = Directory.GetFiles(feed, "*.nupkg").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
+
+        // Only the local feed: the tool and its RID-specific package must come from there.
+        var config = _scratch.File("nuget.config");
+        File.WriteAllText(config, $"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration><packageSources><clear /><add key=\"local\" value=\"{feed}\" /></packageSources></configuration>\n");
+        var tools = _scratch.File("tools");
+        Run("dotnet tool install", "tool", "install", "KillSafe.Cli", "--tool-path", tools, "--configfile", config);
+        Program = Path.Combine(tools, "killsafe");
+    }
+
+    /// <summary>The packages the two packs wrote.</summary>
+    public IReadOnlyList<string> Packages { get; }
+
+    private static void Run(string what, params string[] args)
+    {
+        var (exitCode, log) = DotnetCli.Run(Repo.Root, args);
         if (exitCode != 0)
-            throw new InvalidOperationException("the native publish failed:\n" + log);
-        Program = Path.Combine(output, "killsafe");
+            throw new InvalidOperationException($"{what} failed (dotnet {string.Join(' ', args)}):\n{log}");
     }
 
     /// <summary>The native program.</summary>
@@ -71,7 +90,10 @@ public sealed class NativeCliTests : IClassFixture<NativeCliFixture>, IDisposabl
     [Fact]
     public void It_is_one_native_program_that_scans()
     {
-        Assert.False(File.Exists(Path.ChangeExtension(_native.Program, ".dll")), "the native publish left a killsafe.dll: it is not one native program");
+        Assert.Equal(new[] { "KillSafe.Cli.0.1.0.nupkg", "KillSafe.Cli.linux-x64.0.1.0.nupkg" }, _native.Packages);
+        var installed = new FileInfo(_native.Program).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? _native.Program;
+        Assert.Contains(Path.Combine("killsafe.cli.linux-x64", "0.1.0", "tools"), installed);
+        Assert.False(File.Exists(Path.ChangeExtension(installed, ".dll")), "the native package holds a killsafe.dll: it is not one native program");
         var (versionExit, version) = Native("--version");
         Assert.True(versionExit == 0, version);
         Assert.StartsWith("killsafe ", version);
@@ -99,6 +121,22 @@ public sealed class NativeCliTests : IClassFixture<NativeCliFixture>, IDisposabl
         var (suggestExit, suggest) = Native("[suggest:11]", "killsafe sw");
         Assert.Equal(0, suggestExit);
         Assert.Equal("sweep", suggest.Trim());
+    }
+
+    [Fact]
+    public void It_analyzes_through_the_framework_dependent_analyzer_it_carries()
+    {
+        var code = _scratch.File("code");
+        Directory.CreateDirectory(code);
+        File.WriteAllText(Path.Combine(code, "Program.cs"), """
+            using System.Net.Sockets;
+            var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            listener.Bind(new UnixDomainSocketEndPoint("/run/example/native-test.sock"));
+            listener.Listen(1);
+            """);
+        var (exitCode, output) = Native("analyze", code, "--format", "json");
+        Assert.True(exitCode is 0 or 1, output);
+        Assert.Contains("\"KS2001\"", output);
     }
 
     [Fact]
