@@ -55,35 +55,35 @@ internal static class ResourceCatalog
     {
         // --- Unix socket files (KS2001, KS2002) -------------------------------------------
         // Binding a path creates the socket file; only unlink(2) removes it (docs/linux-facts.md).
-        new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.IdentityCarrier, ApiShape.Managed, ".ctor", "System.Net.Sockets.UnixDomainSocketEndPoint", 0, parameterCount: 1),
-        new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Create, ApiShape.Managed, "Bind", "System.Net.Sockets.Socket", 0, parameterCount: 1),
+        new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.IdentityCarrier, ApiShape.Managed, ".ctor", "System.Net.Sockets.UnixDomainSocketEndPoint", 0, ParameterCount: 1),
+        new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Create, ApiShape.Managed, "Bind", "System.Net.Sockets.Socket", 0, ParameterCount: 1),
         // Kestrel 10.0.12 does not remove a stale file before binding (measured; docs/rules/KS2001.md).
         new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Create, ApiShape.Managed, "ListenUnixSocket", "Microsoft.AspNetCore.Server.Kestrel.Core.KestrelServerOptions", 0),
-        new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Create, ApiShape.Native, "bind", null, 1, parameterCount: 3),
+        new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.Create, ApiShape.Native, "bind", null, 1, ParameterCount: 3),
         // The runtime deletes the file a managed socket bound when the socket is disposed (docs/linux-facts.md).
         new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.RemoveByClose, ApiShape.Managed, "Dispose", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity),
         new ApiEntry(ResourceKind.UnixSocketFile, ApiRole.RemoveByClose, ApiShape.Managed, "Close", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity),
         // Removals: FileRemovals below.
 
         // --- SysV IPC (KS1001): the id that *get returns names the object; only *ctl(IPC_RMID) removes it.
-        new ApiEntry(ResourceKind.SysVSharedMemory, ApiRole.Create, ApiShape.Native, "shmget", null, ApiEntry.ReturnIdentity, parameterCount: 3, flagsArgument: 2, requiredFlag: "IPC_CREAT", keyArgument: 0),
-        new ApiEntry(ResourceKind.SysVSemaphore, ApiRole.Create, ApiShape.Native, "semget", null, ApiEntry.ReturnIdentity, parameterCount: 3, flagsArgument: 2, requiredFlag: "IPC_CREAT", keyArgument: 0),
-        new ApiEntry(ResourceKind.SysVMessageQueue, ApiRole.Create, ApiShape.Native, "msgget", null, ApiEntry.ReturnIdentity, parameterCount: 2, flagsArgument: 1, requiredFlag: "IPC_CREAT", keyArgument: 0),
+        new ApiEntry(ResourceKind.SysVSharedMemory, ApiRole.Create, ApiShape.Native, "shmget", null, ApiEntry.ReturnIdentity, ParameterCount: 3, FlagsArgument: 2, RequiredFlag: "IPC_CREAT", KeyArgument: 0),
+        new ApiEntry(ResourceKind.SysVSemaphore, ApiRole.Create, ApiShape.Native, "semget", null, ApiEntry.ReturnIdentity, ParameterCount: 3, FlagsArgument: 2, RequiredFlag: "IPC_CREAT", KeyArgument: 0),
+        new ApiEntry(ResourceKind.SysVMessageQueue, ApiRole.Create, ApiShape.Native, "msgget", null, ApiEntry.ReturnIdentity, ParameterCount: 2, FlagsArgument: 1, RequiredFlag: "IPC_CREAT", KeyArgument: 0),
         new ApiEntry(ResourceKind.SysVSharedMemory, ApiRole.Attach, ApiShape.Native, "shmat", null, 0),
-        new ApiEntry(ResourceKind.SysVSharedMemory, ApiRole.Remove, ApiShape.Native, "shmctl", null, 0, flagsArgument: 1, requiredFlag: "IPC_RMID"),
-        new ApiEntry(ResourceKind.SysVSemaphore, ApiRole.Remove, ApiShape.Native, "semctl", null, 0, flagsArgument: 2, requiredFlag: "IPC_RMID"),
-        new ApiEntry(ResourceKind.SysVMessageQueue, ApiRole.Remove, ApiShape.Native, "msgctl", null, 0, flagsArgument: 1, requiredFlag: "IPC_RMID"),
+        new ApiEntry(ResourceKind.SysVSharedMemory, ApiRole.Remove, ApiShape.Native, "shmctl", null, 0, FlagsArgument: 1, RequiredFlag: "IPC_RMID"),
+        new ApiEntry(ResourceKind.SysVSemaphore, ApiRole.Remove, ApiShape.Native, "semctl", null, 0, FlagsArgument: 2, RequiredFlag: "IPC_RMID"),
+        new ApiEntry(ResourceKind.SysVMessageQueue, ApiRole.Remove, ApiShape.Native, "msgctl", null, 0, FlagsArgument: 1, RequiredFlag: "IPC_RMID"),
 
         // --- POSIX IPC (KS1002-KS1004): the name names the object; only *_unlink removes it.
-        new ApiEntry(ResourceKind.PosixSemaphore, ApiRole.Create, ApiShape.Native, "sem_open", null, 0, flagsArgument: 1, requiredFlag: "O_CREAT"),
-        new ApiEntry(ResourceKind.PosixSemaphore, ApiRole.Remove, ApiShape.Native, "sem_unlink", null, 0, parameterCount: 1),
-        new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Create, ApiShape.Native, "shm_open", null, 0, parameterCount: 3, flagsArgument: 1, requiredFlag: "O_CREAT"),
-        new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Remove, ApiShape.Native, "shm_unlink", null, 0, parameterCount: 1),
-        new ApiEntry(ResourceKind.PosixMessageQueue, ApiRole.Create, ApiShape.Native, "mq_open", null, 0, flagsArgument: 1, requiredFlag: "O_CREAT"),
-        new ApiEntry(ResourceKind.PosixMessageQueue, ApiRole.Remove, ApiShape.Native, "mq_unlink", null, 0, parameterCount: 1),
+        new ApiEntry(ResourceKind.PosixSemaphore, ApiRole.Create, ApiShape.Native, "sem_open", null, 0, FlagsArgument: 1, RequiredFlag: "O_CREAT"),
+        new ApiEntry(ResourceKind.PosixSemaphore, ApiRole.Remove, ApiShape.Native, "sem_unlink", null, 0, ParameterCount: 1),
+        new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Create, ApiShape.Native, "shm_open", null, 0, ParameterCount: 3, FlagsArgument: 1, RequiredFlag: "O_CREAT"),
+        new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Remove, ApiShape.Native, "shm_unlink", null, 0, ParameterCount: 1),
+        new ApiEntry(ResourceKind.PosixMessageQueue, ApiRole.Create, ApiShape.Native, "mq_open", null, 0, FlagsArgument: 1, RequiredFlag: "O_CREAT"),
+        new ApiEntry(ResourceKind.PosixMessageQueue, ApiRole.Remove, ApiShape.Native, "mq_unlink", null, 0, ParameterCount: 1),
         // A file under /dev/shm is POSIX shared memory too (shm_open is open(2) there); the path must start with
         // /dev/shm/. The file-creating calls and removals are FileCreators and FileRemovals below.
-        new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Create, ApiShape.Managed, "CreateFromFile", "System.IO.MemoryMappedFiles.MemoryMappedFile", 0, flagsArgument: 1, requiredFlag: CreatingFileModes),
+        new ApiEntry(ResourceKind.PosixSharedMemory, ApiRole.Create, ApiShape.Managed, "CreateFromFile", "System.IO.MemoryMappedFiles.MemoryMappedFile", 0, FlagsArgument: 1, RequiredFlag: CreatingFileModes),
 
         // --- Signal handlers (KS4003); the identity argument is the signal number.
         new ApiEntry(ResourceKind.ProcessSignal, ApiRole.HandleSignal, ApiShape.Managed, "Create", "System.Runtime.InteropServices.PosixSignalRegistration", 0),
@@ -111,16 +111,16 @@ internal static class ResourceCatalog
 
         // --- Listening TCP sockets (KS3001-KS3003) -------------------------------------------
         // The socket handle is the identity: the fd of socket(2) or the Socket object.
-        new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Open, ApiShape.Native, "socket", null, ApiEntry.ReceiverIdentity, parameterCount: 3, levelArgument: 0, optionArgument: 1, valueArgument: 2),
-        new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Create, ApiShape.Native, "bind", null, 0, parameterCount: 3),
-        new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Listen, ApiShape.Native, "listen", null, 0, parameterCount: 2),
-        new ApiEntry(ResourceKind.ListeningSocket, ApiRole.SetOption, ApiShape.Native, "setsockopt", null, 0, parameterCount: 5, levelArgument: 1, optionArgument: 2, valueArgument: 3),
-        new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Close, ApiShape.Native, "close", null, 0, parameterCount: 1),
-        new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Open, ApiShape.Managed, ".ctor", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity, parameterCount: 3, levelArgument: 0, optionArgument: 1, valueArgument: 2),
-        new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Open, ApiShape.Managed, ".ctor", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity, parameterCount: 2, optionArgument: 0, valueArgument: 1),
-        new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Create, ApiShape.Managed, "Bind", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity, parameterCount: 1),
+        new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Open, ApiShape.Native, "socket", null, ApiEntry.ReceiverIdentity, ParameterCount: 3, LevelArgument: 0, OptionArgument: 1, ValueArgument: 2),
+        new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Create, ApiShape.Native, "bind", null, 0, ParameterCount: 3),
+        new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Listen, ApiShape.Native, "listen", null, 0, ParameterCount: 2),
+        new ApiEntry(ResourceKind.ListeningSocket, ApiRole.SetOption, ApiShape.Native, "setsockopt", null, 0, ParameterCount: 5, LevelArgument: 1, OptionArgument: 2, ValueArgument: 3),
+        new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Close, ApiShape.Native, "close", null, 0, ParameterCount: 1),
+        new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Open, ApiShape.Managed, ".ctor", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity, ParameterCount: 3, LevelArgument: 0, OptionArgument: 1, ValueArgument: 2),
+        new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Open, ApiShape.Managed, ".ctor", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity, ParameterCount: 2, OptionArgument: 0, ValueArgument: 1),
+        new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Create, ApiShape.Managed, "Bind", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity, ParameterCount: 1),
         new ApiEntry(ResourceKind.ListeningSocket, ApiRole.Listen, ApiShape.Managed, "Listen", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity),
-        new ApiEntry(ResourceKind.ListeningSocket, ApiRole.SetOption, ApiShape.Managed, "SetSocketOption", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity, parameterCount: 3, levelArgument: 0, optionArgument: 1, valueArgument: 2),
+        new ApiEntry(ResourceKind.ListeningSocket, ApiRole.SetOption, ApiShape.Managed, "SetSocketOption", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity, ParameterCount: 3, LevelArgument: 0, OptionArgument: 1, ValueArgument: 2),
         new ApiEntry(ResourceKind.ListeningSocket, ApiRole.SetOption, ApiShape.Managed, "LingerState", "System.Net.Sockets.Socket", ApiEntry.ReceiverIdentity),
         new ApiEntry(ResourceKind.ListeningSocket, ApiRole.SetOption, ApiShape.Managed, "LingerState", "System.Net.Sockets.TcpClient", ApiEntry.ReceiverIdentity),
 
@@ -134,9 +134,9 @@ internal static class ResourceCatalog
 
         // --- Child processes (KS5001): the Process object names the child; waiting for it or killing it
         // ties it to the parent's lifetime.
-        new ApiEntry(ResourceKind.ChildProcess, ApiRole.Create, ApiShape.Managed, "Start", "System.Diagnostics.Process", ApiEntry.ReturnIdentity, parameterCount: 1),
-        new ApiEntry(ResourceKind.ChildProcess, ApiRole.Create, ApiShape.Managed, "Start", "System.Diagnostics.Process", ApiEntry.ReturnIdentity, parameterCount: 2),
-        new ApiEntry(ResourceKind.ChildProcess, ApiRole.Create, ApiShape.Managed, "Start", "System.Diagnostics.Process", ApiEntry.ReceiverIdentity, parameterCount: 0),
+        new ApiEntry(ResourceKind.ChildProcess, ApiRole.Create, ApiShape.Managed, "Start", "System.Diagnostics.Process", ApiEntry.ReturnIdentity, ParameterCount: 1),
+        new ApiEntry(ResourceKind.ChildProcess, ApiRole.Create, ApiShape.Managed, "Start", "System.Diagnostics.Process", ApiEntry.ReturnIdentity, ParameterCount: 2),
+        new ApiEntry(ResourceKind.ChildProcess, ApiRole.Create, ApiShape.Managed, "Start", "System.Diagnostics.Process", ApiEntry.ReceiverIdentity, ParameterCount: 0),
         new ApiEntry(ResourceKind.ChildProcess, ApiRole.Reap, ApiShape.Managed, "WaitForExit", "System.Diagnostics.Process", ApiEntry.ReceiverIdentity),
         new ApiEntry(ResourceKind.ChildProcess, ApiRole.Reap, ApiShape.Managed, "WaitForExitAsync", "System.Diagnostics.Process", ApiEntry.ReceiverIdentity),
         new ApiEntry(ResourceKind.ChildProcess, ApiRole.Reap, ApiShape.Managed, "Kill", "System.Diagnostics.Process", ApiEntry.ReceiverIdentity),
@@ -162,7 +162,7 @@ internal static class ResourceCatalog
         new ApiEntry(ResourceKind.ListeningSocket, ApiRole.IdleTimeout, ApiShape.Managed, "ReceiveTimeout", "System.Net.Sockets.TcpClient", ApiEntry.ReceiverIdentity),
         new ApiEntry(ResourceKind.ListeningSocket, ApiRole.IdleTimeout, ApiShape.Managed, "ReadTimeout", "System.IO.Stream", ApiEntry.ReceiverIdentity),
         new ApiEntry(ResourceKind.ListeningSocket, ApiRole.IdleTimeout, ApiShape.Managed, "CancelAfter", "System.Threading.CancellationTokenSource", ApiEntry.ReceiverIdentity),
-        new ApiEntry(ResourceKind.ListeningSocket, ApiRole.IdleTimeout, ApiShape.Managed, ".ctor", "System.Threading.CancellationTokenSource", ApiEntry.ReceiverIdentity, parameterCount: 1),
+        new ApiEntry(ResourceKind.ListeningSocket, ApiRole.IdleTimeout, ApiShape.Managed, ".ctor", "System.Threading.CancellationTokenSource", ApiEntry.ReceiverIdentity, ParameterCount: 1),
         new ApiEntry(ResourceKind.ListeningSocket, ApiRole.IdleTimeout, ApiShape.Managed, "WaitAsync", "System.Threading.Tasks.Task", ApiEntry.ReceiverIdentity),
         new ApiEntry(ResourceKind.ListeningSocket, ApiRole.IdleTimeout, ApiShape.Managed, "WaitAsync", "System.Threading.Tasks.Task`1", ApiEntry.ReceiverIdentity),
     }
@@ -180,8 +180,8 @@ internal static class ResourceCatalog
         foreach (var name in new[] { "Create", "CreateText", "WriteAllText", "WriteAllBytes", "WriteAllLines", "AppendAllText", "AppendAllLines", "WriteAllTextAsync", "WriteAllBytesAsync", "WriteAllLinesAsync", "AppendAllTextAsync", "AppendAllLinesAsync" })
             yield return new ApiEntry(kind, ApiRole.Create, ApiShape.Managed, name, "System.IO.File", 0);
         yield return new ApiEntry(kind, ApiRole.Create, ApiShape.Managed, "Copy", "System.IO.File", 1);
-        yield return new ApiEntry(kind, ApiRole.Create, ApiShape.Managed, "Open", "System.IO.File", 0, flagsArgument: 1, requiredFlag: CreatingFileModes);
-        yield return new ApiEntry(kind, ApiRole.Create, ApiShape.Managed, ".ctor", "System.IO.FileStream", 0, flagsArgument: 1, requiredFlag: CreatingFileModes);
+        yield return new ApiEntry(kind, ApiRole.Create, ApiShape.Managed, "Open", "System.IO.File", 0, FlagsArgument: 1, RequiredFlag: CreatingFileModes);
+        yield return new ApiEntry(kind, ApiRole.Create, ApiShape.Managed, ".ctor", "System.IO.FileStream", 0, FlagsArgument: 1, RequiredFlag: CreatingFileModes);
     }
 
     /// <summary>
@@ -191,10 +191,10 @@ internal static class ResourceCatalog
     /// </summary>
     private static IEnumerable<ApiEntry> FileRemovals(ResourceKind kind)
     {
-        yield return new ApiEntry(kind, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.File", 0, parameterCount: 1);
-        yield return new ApiEntry(kind, ApiRole.IdentityCarrier, ApiShape.Managed, ".ctor", "System.IO.FileInfo", 0, parameterCount: 1);
-        yield return new ApiEntry(kind, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.FileInfo", ApiEntry.ReceiverIdentity, parameterCount: 0);
-        yield return new ApiEntry(kind, ApiRole.Remove, ApiShape.Native, "unlink", null, 0, parameterCount: 1);
+        yield return new ApiEntry(kind, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.File", 0, ParameterCount: 1);
+        yield return new ApiEntry(kind, ApiRole.IdentityCarrier, ApiShape.Managed, ".ctor", "System.IO.FileInfo", 0, ParameterCount: 1);
+        yield return new ApiEntry(kind, ApiRole.Remove, ApiShape.Managed, "Delete", "System.IO.FileInfo", ApiEntry.ReceiverIdentity, ParameterCount: 0);
+        yield return new ApiEntry(kind, ApiRole.Remove, ApiShape.Native, "unlink", null, 0, ParameterCount: 1);
     }
 
     /// <summary>
@@ -205,9 +205,9 @@ internal static class ResourceCatalog
     {
         yield return new ApiEntry(ResourceKind.TemporaryFile, ApiRole.Remove, ApiShape.Managed, "Move", "System.IO.File", 0);
         yield return new ApiEntry(ResourceKind.TemporaryFile, ApiRole.Remove, ApiShape.Managed, "MoveTo", "System.IO.FileInfo", ApiEntry.ReceiverIdentity);
-        yield return new ApiEntry(ResourceKind.TemporaryFile, ApiRole.RemoveTree, ApiShape.Managed, "Delete", "System.IO.Directory", 0, parameterCount: 2, flagsArgument: 1);
-        yield return new ApiEntry(ResourceKind.TemporaryFile, ApiRole.IdentityCarrier, ApiShape.Managed, ".ctor", "System.IO.DirectoryInfo", 0, parameterCount: 1);
-        yield return new ApiEntry(ResourceKind.TemporaryFile, ApiRole.RemoveTree, ApiShape.Managed, "Delete", "System.IO.DirectoryInfo", ApiEntry.ReceiverIdentity, parameterCount: 1, flagsArgument: 0);
+        yield return new ApiEntry(ResourceKind.TemporaryFile, ApiRole.RemoveTree, ApiShape.Managed, "Delete", "System.IO.Directory", 0, ParameterCount: 2, FlagsArgument: 1);
+        yield return new ApiEntry(ResourceKind.TemporaryFile, ApiRole.IdentityCarrier, ApiShape.Managed, ".ctor", "System.IO.DirectoryInfo", 0, ParameterCount: 1);
+        yield return new ApiEntry(ResourceKind.TemporaryFile, ApiRole.RemoveTree, ApiShape.Managed, "Delete", "System.IO.DirectoryInfo", ApiEntry.ReceiverIdentity, ParameterCount: 1, FlagsArgument: 0);
     }
 
     /// <summary>
@@ -215,9 +215,9 @@ internal static class ResourceCatalog
     /// <c>SocketOptionLevel</c>/<c>SocketOptionName</c> member names that mean the same thing.
     /// </summary>
     public static readonly ImmutableArray<SocketOptionRow> SocketOptions = ImmutableArray.Create(
-        new SocketOptionRow("SO_REUSEADDR", nativeLevel: 1, nativeName: 2, managedLevel: "Socket", managedName: "ReuseAddress"),
-        new SocketOptionRow("SO_LINGER", nativeLevel: 1, nativeName: 13, managedLevel: "Socket", managedName: "Linger"),
-        new SocketOptionRow("SO_KEEPALIVE", nativeLevel: 1, nativeName: 9, managedLevel: "Socket", managedName: "KeepAlive"));
+        new SocketOptionRow("SO_REUSEADDR", NativeLevel: 1, NativeName: 2, ManagedLevel: "Socket", ManagedName: "ReuseAddress"),
+        new SocketOptionRow("SO_LINGER", NativeLevel: 1, NativeName: 13, ManagedLevel: "Socket", ManagedName: "Linger"),
+        new SocketOptionRow("SO_KEEPALIVE", NativeLevel: 1, NativeName: 9, ManagedLevel: "Socket", ManagedName: "KeepAlive"));
 
     /// <summary>
     /// Words that source code must contain somewhere for a kind's APIs to be used at all: a type, an entry
@@ -271,24 +271,4 @@ internal static class ResourceCatalog
 }
 
 /// <summary>One socket option, named the C way and the .NET way.</summary>
-internal sealed class SocketOptionRow
-{
-    public SocketOptionRow(string name, long nativeLevel, long nativeName, string managedLevel, string managedName)
-    {
-        Name = name;
-        NativeLevel = nativeLevel;
-        NativeName = nativeName;
-        ManagedLevel = managedLevel;
-        ManagedName = managedName;
-    }
-
-    public string Name { get; }
-
-    public long NativeLevel { get; }
-
-    public long NativeName { get; }
-
-    public string ManagedLevel { get; }
-
-    public string ManagedName { get; }
-}
+internal sealed record SocketOptionRow(string Name, long NativeLevel, long NativeName, string ManagedLevel, string ManagedName);

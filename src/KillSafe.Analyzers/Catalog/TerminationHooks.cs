@@ -39,25 +39,8 @@ internal enum HookShape
 }
 
 /// <summary>One mechanism that runs code when the process is asked to end, and the signals it covers.</summary>
-internal sealed class TerminationHook
-{
-    public TerminationHook(HookShape shape, string type, string member, Signals covers)
-    {
-        Shape = shape;
-        Type = type;
-        Member = member;
-        Covers = covers;
-    }
-
-    public HookShape Shape { get; }
-
-    /// <summary>Metadata name of the type that declares the member.</summary>
-    public string Type { get; }
-
-    public string Member { get; }
-
-    public Signals Covers { get; }
-}
+/// <param name="Type">Metadata name of the type that declares the member.</param>
+internal sealed record TerminationHook(HookShape Shape, string Type, string Member, Signals Covers);
 
 /// <summary>
 /// What runs on which signal in .NET 10, as measured in docs/signals.md (the test SignalMeasurementTests

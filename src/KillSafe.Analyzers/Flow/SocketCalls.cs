@@ -5,33 +5,11 @@ using Microsoft.CodeAnalysis.Operations;
 namespace KillSafe.Analyzers.Flow;
 
 /// <summary>How a socket was opened: <c>socket(domain, type, protocol)</c> or <c>new Socket(...)</c>, with the folded arguments.</summary>
-internal sealed class SocketOpening
+/// <param name="Family">Address family; null when not a constant or not given (the two-argument Socket constructor is dual-mode IPv6).</param>
+/// <param name="Type">Socket type with flags such as SOCK_CLOEXEC masked off; null when not a constant.</param>
+/// <param name="Protocol">Protocol; null when not a constant.</param>
+internal sealed record SocketOpening(IOperation Operation, bool IsManaged, long? Family, long? Type, long? Protocol, IOperation? ProtocolArgument)
 {
-    public SocketOpening(IOperation operation, bool isManaged, long? family, long? type, long? protocol, IOperation? protocolArgument)
-    {
-        Operation = operation;
-        IsManaged = isManaged;
-        Family = family;
-        Type = type;
-        Protocol = protocol;
-        ProtocolArgument = protocolArgument;
-    }
-
-    public IOperation Operation { get; }
-
-    public bool IsManaged { get; }
-
-    /// <summary>Address family; null when not a constant or not given (the two-argument Socket constructor is dual-mode IPv6).</summary>
-    public long? Family { get; }
-
-    /// <summary>Socket type with flags such as SOCK_CLOEXEC masked off; null when not a constant.</summary>
-    public long? Type { get; }
-
-    /// <summary>Protocol; null when not a constant.</summary>
-    public long? Protocol { get; }
-
-    public IOperation? ProtocolArgument { get; }
-
     /// <summary>SOCK_STREAM / SocketType.Stream.</summary>
     public bool IsStream => Type == 1;
 }

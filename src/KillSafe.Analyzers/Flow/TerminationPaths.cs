@@ -9,23 +9,12 @@ using Microsoft.CodeAnalysis.Operations;
 namespace KillSafe.Analyzers.Flow;
 
 /// <summary>Code that runs when the process is asked to end, and the signals on which it runs.</summary>
-internal sealed class CoveringPath
+/// <param name="Shape">How the hook hands over its code: a signal registration, an event, the host's shutdown, ...</param>
+/// <param name="Body">The operations that run (a lambda body, the rest of Main after <c>host.Run()</c>), from <see cref="From"/> on.</param>
+/// <param name="Method">A method that runs (a handler given as a method group, <c>StopAsync</c>).</param>
+/// <param name="DisposedAfter"><c>Dispose</c> methods of <c>using</c> declarations that end after the body (the host's <c>Run</c> returned).</param>
+internal sealed record CoveringPath(HookShape Shape, Signals Signals, IOperation? Body, int From, IMethodSymbol? Method, IReadOnlyList<IMethodSymbol> DisposedAfter)
 {
-    public CoveringPath(HookShape shape, Signals signals, IOperation? body, int from, IMethodSymbol? method, IReadOnlyList<IMethodSymbol> disposedAfter)
-    {
-        Shape = shape;
-        Signals = signals;
-        Body = body;
-        From = from;
-        Method = method;
-        DisposedAfter = disposedAfter;
-    }
-
-    /// <summary>How the hook hands over its code: a signal registration, an event, the host's shutdown, ...</summary>
-    public HookShape Shape { get; }
-
-    public Signals Signals { get; }
-
     /// <summary>True for the Generic Host's shutdown paths: the host stops, Main returns and the normal exit follows.</summary>
     public bool IsHostShutdown => Shape is HookShape.TokenCallback or HookShape.CodeAfterCall or HookShape.ImplementedMethod;
 
@@ -37,17 +26,6 @@ internal sealed class CoveringPath
         a.Target is IPropertyReferenceOperation { Property.Name: "Cancel" } && a.Value.ConstantValue is { HasValue: true, Value: true })
         ? Signals
         : Signals.None;
-
-    /// <summary>The operations that run (a lambda body, the rest of Main after <c>host.Run()</c>), from <see cref="From"/> on.</summary>
-    public IOperation? Body { get; }
-
-    public int From { get; }
-
-    /// <summary>A method that runs (a handler given as a method group, <c>StopAsync</c>).</summary>
-    public IMethodSymbol? Method { get; }
-
-    /// <summary><c>Dispose</c> methods of <c>using</c> declarations that end after the body (the host's <c>Run</c> returned).</summary>
-    public IReadOnlyList<IMethodSymbol> DisposedAfter { get; }
 
     /// <summary>
     /// True when the path certainly ends in a normal exit, where <c>ProcessExit</c> handlers run: the host's
