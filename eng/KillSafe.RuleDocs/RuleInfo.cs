@@ -25,7 +25,7 @@ public sealed record RuleInfo(DiagnosticDescriptor Descriptor, string AnalyzerNa
 
     private static List<RuleInfo> Load()
     {
-        var fixes = Instances<CodeFixProvider>(typeof(StaleUnixSocketFileCodeFix).Assembly);
+        var fixes = Instances<CodeFixProvider>(typeof(DeleteStaleSocketFileCodeFix).Assembly);
         return Instances<DiagnosticAnalyzer>(typeof(StaleUnixSocketFileAnalyzer).Assembly)
             .SelectMany(analyzer => analyzer.SupportedDiagnostics.Select(d => (Analyzer: analyzer, Descriptor: d)))
             .Select(pair =>

@@ -34,7 +34,7 @@ internal sealed class RuleSet
     public static RuleSet Load(IReadOnlySet<string>? only)
     {
         var analyzerAssembly = typeof(KillSafe.Analyzers.Rules.StaleUnixSocketFileAnalyzer).Assembly;
-        var fixAssembly = typeof(KillSafe.CodeFixes.StaleUnixSocketFileCodeFix).Assembly;
+        var fixAssembly = typeof(KillSafe.CodeFixes.DeleteStaleSocketFileCodeFix).Assembly;
         var analyzers = Instances<DiagnosticAnalyzer>(analyzerAssembly, t => t.GetCustomAttributes<DiagnosticAnalyzerAttribute>().Any(a => a.Languages.Contains(LanguageNames.CSharp)))
             .Where(a => only is null || a.SupportedDiagnostics.Any(d => only.Contains(d.Id)))
             .ToImmutableArray();

@@ -7,7 +7,8 @@ namespace KillSafe.Analyzers.Tests;
 /// <summary>Users declare their own cleanup helpers in a .globalconfig (docs/configuration.md).</summary>
 public class ConfigurationTests
 {
-    private const string Source = Rules.IpcRuleTests.SysVNative + @"
+    private const string Source = Rules.KS1001Tests.SysVNative + """
+
 namespace MyCo
 {
     public static class Ipc
@@ -24,7 +25,8 @@ class Store
         int id = {|#0:Native.shmget(0, 4096, 0x380)|};
         MyCo.Ipc.RemoveSegment(id);
     }
-}";
+}
+""";
 
     private static Task RunAsync(string? globalConfig, params DiagnosticResult[] expected)
     {

@@ -19,7 +19,8 @@ namespace KillSafe.Analyzers.Tests;
 /// </summary>
 public class RobustnessTests
 {
-    private const string Program = @"using System;
+    private const string Program = """
+using System;
 using System.IO;
 using System.Net.Sockets;
 using System.Text;
@@ -29,15 +30,15 @@ using static Tmds.Linux.LibC;
 
 class Server : IDisposable
 {
-    const string SocketPath = ""/run/app.sock"";
+    const string SocketPath = "/run/app.sock";
     private readonly Socket _socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
     private readonly UnixDomainSocketEndPoint _endpoint;
-    public string Path2 { get; } = SocketPath + "".2"";
+    public string Path2 { get; } = SocketPath + ".2";
 
     public Server(string path) { _endpoint = new UnixDomainSocketEndPoint(path); Remove(path); }
     static void Remove(string file) { if (File.Exists(file)) File.Delete(file); }
     public void Start() => _socket.Bind(_endpoint);
-    public void Start2(Socket s, string dir) { s.Bind(new UnixDomainSocketEndPoint(Path.Combine(dir, ""a.sock""))); }
+    public void Start2(Socket s, string dir) { s.Bind(new UnixDomainSocketEndPoint(Path.Combine(dir, "a.sock"))); }
     static void Web(KestrelServerOptions o) => o.ListenUnixSocket(SocketPath);
     static unsafe void Raw(string path)
     {
@@ -60,16 +61,16 @@ class Server : IDisposable
         s.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Any, 8080));
         s.Listen();
     }
-    [System.Runtime.InteropServices.DllImport(""libc"")] static extern int shmget(int key, nuint size, int flags);
-    [System.Runtime.InteropServices.DllImport(""libpthread"")] static extern IntPtr sem_open(string name, int flags, uint mode, uint value);
-    [System.Runtime.InteropServices.DllImport(""librt"")] static extern int mq_open(string name, int flags, uint mode, IntPtr attributes);
+    [System.Runtime.InteropServices.DllImport("libc")] static extern int shmget(int key, nuint size, int flags);
+    [System.Runtime.InteropServices.DllImport("libpthread")] static extern IntPtr sem_open(string name, int flags, uint mode, uint value);
+    [System.Runtime.InteropServices.DllImport("librt")] static extern int mq_open(string name, int flags, uint mode, IntPtr attributes);
     static void Ipc()
     {
         int id = shmget(0, 4096, 0x380);
-        sem_open(""/s"", 0x40, 0x180, 1);
-        File.WriteAllText(""/dev/shm/state"", ""x"");
-        mq_open(""/q"", 0x42, 0x180, IntPtr.Zero);
-        new System.Threading.Semaphore(0, 1, ""named"");
+        sem_open("/s", 0x40, 0x180, 1);
+        File.WriteAllText("/dev/shm/state", "x");
+        mq_open("/q", 0x42, 0x180, IntPtr.Zero);
+        new System.Threading.Semaphore(0, 1, "named");
         System.Runtime.InteropServices.PosixSignalRegistration.Create((System.Runtime.InteropServices.PosixSignal)9, c => { });
     }
     public void Dispose() => _socket.Dispose();
@@ -77,33 +78,34 @@ class Server : IDisposable
 
 class Region
 {
-    [System.Runtime.InteropServices.DllImport(""libc"")] static extern int shm_open(string name, int flags, uint mode);
-    [System.Runtime.InteropServices.DllImport(""libc"")] static extern int shm_unlink(string name);
-    public Region() => shm_open(""/region"", 0x42, 0x180);
-    ~Region() => shm_unlink(""/region"");
+    [System.Runtime.InteropServices.DllImport("libc")] static extern int shm_open(string name, int flags, uint mode);
+    [System.Runtime.InteropServices.DllImport("libc")] static extern int shm_unlink(string name);
+    public Region() => shm_open("/region", 0x42, 0x180);
+    ~Region() => shm_unlink("/region");
     static void Main()
     {
-        shm_open(""/main"", 0x42, 0x180);
-        System.Diagnostics.Process.Start(""helper"");
+        shm_open("/main", 0x42, 0x180);
+        System.Diagnostics.Process.Start("helper");
         var scratch = Path.GetTempFileName();
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Console.WriteLine(""bye"");
-        if (File.Exists(""/tmp/app.lock""))
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Console.WriteLine("bye");
+        if (File.Exists("/tmp/app.lock"))
             return;
-        File.WriteAllText(""/tmp/app.lock"", ""1"");
+        File.WriteAllText("/tmp/app.lock", "1");
         while (true)
             System.Threading.Thread.Sleep(1000);
-        File.Delete(""/tmp/app.lock"");
-        shm_unlink(""/main"");
+        File.Delete("/tmp/app.lock");
+        shm_unlink("/main");
     }
 }
-";
+
+""";
 
     // Every analyzer and every code fix the packages ship, found by reflection so that new rules are covered.
     private static readonly DiagnosticAnalyzer[] Analyzers = typeof(StaleUnixSocketFileAnalyzer).Assembly.GetTypes()
         .Where(t => !t.IsAbstract && typeof(DiagnosticAnalyzer).IsAssignableFrom(t))
         .Select(t => (DiagnosticAnalyzer)Activator.CreateInstance(t)!).ToArray();
 
-    private static readonly CodeFixProvider[] Fixes = typeof(StaleUnixSocketFileCodeFix).Assembly.GetTypes()
+    private static readonly CodeFixProvider[] Fixes = typeof(DeleteStaleSocketFileCodeFix).Assembly.GetTypes()
         .Where(t => !t.IsAbstract && typeof(CodeFixProvider).IsAssignableFrom(t))
         .Select(t => (CodeFixProvider)Activator.CreateInstance(t)!).ToArray();
 
@@ -144,16 +146,20 @@ class Region
     public async Task Deep_and_recursive_helper_chains_do_not_overflow()
     {
         var chain = string.Join("\n", Enumerable.Range(0, 300).Select(i => $"    static void H{i}(string p) {{ H{i + 1}(p); }}"));
-        var source = @"using System.IO;
+        var source = """
+using System.IO;
 using System.Net.Sockets;
 class Deep
 {
-" + chain + @"
+
+""" + chain + """
+
     static void H300(string p) { H0(p); File.Delete(p); }
     static void Loop(string p) { Loop(p); }
     void Start(Socket s, string path) { Loop(path); H0(path); s.Bind(new UnixDomainSocketEndPoint(path)); }
 }
-";
+
+""";
         Assert.Empty((await RunAsync(source)).Failures);
     }
 

@@ -145,7 +145,7 @@ public sealed class SampleBuildTests : IDisposable
     public async Task Build_is_clean_after_the_code_fixes()
     {
         var program = Path.Combine(_project, "Program.cs");
-        var fixedSource = await AnalyzerRun.FixAllAsync(File.ReadAllText(program), new StaleUnixSocketFileAnalyzer(), new StaleUnixSocketFileCodeFix());
+        var fixedSource = await AnalyzerRun.FixAllAsync(File.ReadAllText(program), new StaleUnixSocketFileAnalyzer(), new DeleteStaleSocketFileCodeFix());
         fixedSource = await AnalyzerRun.FixAllAsync(fixedSource, new SignalPathMissesCleanupAnalyzer(), new SignalCleanupCodeFix());
         Assert.Contains("listener.Dispose();", fixedSource);
         File.WriteAllText(program, fixedSource);

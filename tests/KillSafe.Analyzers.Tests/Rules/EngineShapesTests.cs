@@ -5,7 +5,7 @@ using Xunit;
 
 namespace KillSafe.Analyzers.Tests.Rules;
 
-using VerifyKS2001 = Verify<StaleUnixSocketFileAnalyzer, StaleUnixSocketFileCodeFix>;
+using VerifyKS2001 = Verify<StaleUnixSocketFileAnalyzer, DeleteStaleSocketFileCodeFix>;
 
 /// <summary>
 /// How real code wraps these APIs (docs/accuracy.md; the engine issue): helpers in other files, wrapper types,

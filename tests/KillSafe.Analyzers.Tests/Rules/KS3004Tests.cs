@@ -19,7 +19,8 @@ public class KS3004Tests
         return test.RunAsync(CancellationToken.None);
     }
 
-    private const string EchoForever = @"
+    private const string EchoForever = """
+
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Tasks;
@@ -42,7 +43,8 @@ class Server
         while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
             stream.Write(buffer, 0, read);
     }
-}";
+}
+""";
 
     [Fact]
     public Task A_reader_loop_without_keepalive_or_timeout_is_flagged_when_enabled() =>
@@ -63,7 +65,8 @@ class Server
     }
 
     [Fact]
-    public Task Request_response_handlers_keepalive_and_timeouts_are_quiet() => RunAsync(@"
+    public Task Request_response_handlers_keepalive_and_timeouts_are_quiet() => RunAsync("""
+
 using System;
 using System.Net.Sockets;
 using System.Threading;
@@ -118,5 +121,6 @@ class Server
             }
         }
     }
-}", enabled: true);
+}
+""", enabled: true);
 }

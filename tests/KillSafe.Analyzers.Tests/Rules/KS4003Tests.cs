@@ -12,7 +12,8 @@ public class KS4003Tests
         VerifyKS4003.Diagnostic(UncatchableSignalAnalyzer.Rule).WithLocation(marker).WithArguments(api, signal);
 
     [Fact]
-    public Task Handlers_for_SIGKILL_and_SIGSTOP_are_flagged_in_every_spelling() => VerifyKS4003.AnalyzerAsync(@"
+    public Task Handlers_for_SIGKILL_and_SIGSTOP_are_flagged_in_every_spelling() => VerifyKS4003.AnalyzerAsync("""
+
 using System;
 using System.Runtime.InteropServices;
 using Tmds.Linux;
@@ -20,7 +21,7 @@ using static Tmds.Linux.LibC;
 unsafe class Cleanup
 {
     const int Kill = 9;
-    [DllImport(""libc"")] static extern IntPtr signal(int signum, IntPtr handler);
+    [DllImport("libc")] static extern IntPtr signal(int signum, IntPtr handler);
     void M(sigaction* action)
     {
         {|#0:PosixSignalRegistration.Create((PosixSignal)9, c => { })|};
@@ -28,11 +29,13 @@ unsafe class Cleanup
         {|#2:sigaction(SIGKILL, action, null)|};
         {|#3:signal(19, IntPtr.Zero)|};
     }
-}", ExtraReferences.TmdsLibC,
+}
+""", ExtraReferences.TmdsLibC,
         Expected(0, "Create", "SIGKILL"), Expected(1, "Create", "SIGKILL"), Expected(2, "sigaction", "SIGKILL"), Expected(3, "signal", "SIGSTOP"));
 
     [Fact]
-    public Task Catchable_signals_are_quiet() => VerifyKS4003.AnalyzerAsync(@"
+    public Task Catchable_signals_are_quiet() => VerifyKS4003.AnalyzerAsync("""
+
 using System.Runtime.InteropServices;
 using Tmds.Linux;
 using static Tmds.Linux.LibC;
@@ -45,5 +48,6 @@ unsafe class Cleanup
         PosixSignalRegistration.Create(configured, c => { });
         sigaction(SIGTERM, action, null);
     }
-}", ExtraReferences.TmdsLibC);
+}
+""", ExtraReferences.TmdsLibC);
 }

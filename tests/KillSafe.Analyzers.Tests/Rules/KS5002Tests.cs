@@ -13,12 +13,13 @@ public class KS5002Tests
         VerifyKS5002.Diagnostic(LockFileByExistenceAnalyzer.Rule).WithLocation(marker).WithArguments(api, path);
 
     [Fact]
-    public Task Existence_check_then_create_and_CreateNew_released_by_delete_are_flagged() => VerifyKS5002.AnalyzerAsync(@"
+    public Task Existence_check_then_create_and_CreateNew_released_by_delete_are_flagged() => VerifyKS5002.AnalyzerAsync("""
+
 using System;
 using System.IO;
 class Service
 {
-    const string LockPath = ""/tmp/service.lock"";
+    const string LockPath = "/tmp/service.lock";
     static int Main()
     {
         if (File.Exists(LockPath))
@@ -32,7 +33,7 @@ class Service
     {
         if (File.Exists(path))
         {
-            Console.Error.WriteLine(""locked"");
+            Console.Error.WriteLine("locked");
             Environment.Exit(3);
         }
         {|#3:File.WriteAllBytes(path, new byte[0])|};
@@ -49,23 +50,25 @@ class Service
     }
     void Other(string dir)
     {
-        var path = Path.Combine(dir, ""other.lock"");
+        var path = Path.Combine(dir, "other.lock");
         using var held = {|#1:new FileStream(path, FileMode.CreateNew)|};
         Run();
         File.Delete(path);
     }
-}",
+}
+""",
         Expected(0, "File.WriteAllText", "/tmp/service.lock"), Expected(3, "File.WriteAllBytes", "path"), Expected(2, "File.Create", "path"), Expected(1, "FileStream", "path"));
 
     [Fact]
-    public Task Data_files_kernel_locks_and_unrelated_checks_are_quiet() => VerifyKS5002.AnalyzerAsync(@"
+    public Task Data_files_kernel_locks_and_unrelated_checks_are_quiet() => VerifyKS5002.AnalyzerAsync("""
+
 using System.IO;
 class Quiet
 {
     void Cache(string path)
     {
         if (!File.Exists(path))
-            File.WriteAllText(path, ""cached""); // created once and kept: data, not a lock
+            File.WriteAllText(path, "cached"); // created once and kept: data, not a lock
     }
     void KernelLock(string path)
     {
@@ -75,55 +78,59 @@ class Quiet
     {
         if (File.Exists(a))
             return;
-        File.WriteAllText(b, ""x"");
+        File.WriteAllText(b, "x");
         File.Delete(b);
     }
     void Replace(string path)
     {
         if (File.Exists(path))
             File.Delete(path); // replaces an old file: no lock
-        File.WriteAllText(path, ""pid"");
+        File.WriteAllText(path, "pid");
         File.Delete(path);
     }
     void Temp(string path)
     {
-        File.WriteAllText(path, ""scratch"");
+        File.WriteAllText(path, "scratch");
         File.Delete(path);
     }
-}");
+}
+""");
 
     [Fact]
-    public Task Fix_turns_the_existence_check_into_a_kernel_lock_and_drops_the_delete() => VerifyKS5002.CodeFixAsync(@"
+    public Task Fix_turns_the_existence_check_into_a_kernel_lock_and_drops_the_delete() => VerifyKS5002.CodeFixAsync("""
+
 using System;
 using System.IO;
-const string LockPath = ""/tmp/service.lock"";
+const string LockPath = "/tmp/service.lock";
 if (File.Exists(LockPath))
 {
-    Console.Error.WriteLine(""already running"");
+    Console.Error.WriteLine("already running");
     return 1;
 }
-{|#0:File.WriteAllText(LockPath, ""locked"")|};
+{|#0:File.WriteAllText(LockPath, "locked")|};
 try
 {
-    Console.WriteLine(""working"");
+    Console.WriteLine("working");
 }
 finally
 {
     File.Delete(LockPath);
 }
 return 0;
-", @"
+
+""", """
+
 using System;
 using System.IO;
-const string LockPath = ""/tmp/service.lock"";
+const string LockPath = "/tmp/service.lock";
 if (!ProcessLock.TryAcquire(LockPath))
 {
-    Console.Error.WriteLine(""already running"");
+    Console.Error.WriteLine("already running");
     return 1;
 }
 try
 {
-    Console.WriteLine(""working"");
+    Console.WriteLine("working");
 }
 finally
 {
@@ -135,7 +142,7 @@ file static class ProcessLock
     // Held until the process ends: the kernel releases the lock (flock) when the process dies, even by SIGKILL.
     private static readonly System.Collections.Generic.List<System.IO.FileStream> Held = new();
 
-    /// <summary>Takes an exclusive lock on <paramref name=""path""/>; false when another live process holds it.</summary>
+    /// <summary>Takes an exclusive lock on <paramref name="path"/>; false when another live process holds it.</summary>
     public static bool TryAcquire(string path)
     {
         try
@@ -151,10 +158,12 @@ file static class ProcessLock
         }
     }
 }
-", Microsoft.CodeAnalysis.OutputKind.ConsoleApplication, Expected(0, "File.WriteAllText", "/tmp/service.lock"));
+
+""", Microsoft.CodeAnalysis.OutputKind.ConsoleApplication, Expected(0, "File.WriteAllText", "/tmp/service.lock"));
 
     [Fact]
-    public Task Fix_All_makes_CreateNew_locks_exclusive_opens() => VerifyKS5002.CodeFixAsync(@"
+    public Task Fix_All_makes_CreateNew_locks_exclusive_opens() => VerifyKS5002.CodeFixAsync("""
+
 using System.IO;
 class Locks
 {
@@ -165,10 +174,12 @@ class Locks
     }
     void B()
     {
-        using var held = {|#1:File.Open(""/tmp/b.lock"", FileMode.CreateNew, FileAccess.Write, FileShare.Read)|};
-        File.Delete(""/tmp/b.lock"");
+        using var held = {|#1:File.Open("/tmp/b.lock", FileMode.CreateNew, FileAccess.Write, FileShare.Read)|};
+        File.Delete("/tmp/b.lock");
     }
-}", @"
+}
+""", """
+
 using System.IO;
 class Locks
 {
@@ -178,7 +189,8 @@ class Locks
     }
     void B()
     {
-        using var held = File.Open(""/tmp/b.lock"", FileMode.OpenOrCreate, FileAccess.Write, FileShare.None);
+        using var held = File.Open("/tmp/b.lock", FileMode.OpenOrCreate, FileAccess.Write, FileShare.None);
     }
-}", Expected(0, "FileStream", "path"), Expected(1, "File.Open", "/tmp/b.lock"));
+}
+""", Expected(0, "FileStream", "path"), Expected(1, "File.Open", "/tmp/b.lock"));
 }

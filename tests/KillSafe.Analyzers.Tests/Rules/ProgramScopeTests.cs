@@ -12,13 +12,15 @@ namespace KillSafe.Analyzers.Tests.Rules;
 /// </summary>
 public class ProgramScopeTests
 {
-    private const string ExitHandlerProgram = @"
+    private const string ExitHandlerProgram = """
+
 using System;
 using System.IO;
 
-AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete(""/tmp/job.pid"");
+AppDomain.CurrentDomain.ProcessExit += (_, _) => File.Delete("/tmp/job.pid");
 Console.ReadLine();
-";
+
+""";
 
     private static KillSafeTest<ExitHandlerMissesSigtermAnalyzer, ExitOnSigtermCodeFix> ExitHandlerTest(string globalConfig, string extraSource = "")
     {
@@ -40,19 +42,22 @@ Console.ReadLine();
 
     [Fact]
     public Task An_assembly_marked_for_Windows_only_is_not_judged_either() =>
-        ExitHandlerTest("build_property.TargetFramework = net10.0\n", @"
-[assembly: System.Runtime.Versioning.SupportedOSPlatform(""windows"")]
-").RunAsync(CancellationToken.None);
+        ExitHandlerTest("build_property.TargetFramework = net10.0\n", """
+
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("windows")]
+
+""").RunAsync(CancellationToken.None);
 
     [Fact]
-    public Task A_socket_path_made_new_for_every_run_cannot_be_stale_at_the_next_bind() => Verify<StaleUnixSocketFileAnalyzer, StaleUnixSocketFileCodeFix>.AnalyzerAsync(@"
+    public Task A_socket_path_made_new_for_every_run_cannot_be_stale_at_the_next_bind() => Verify<StaleUnixSocketFileAnalyzer, DeleteStaleSocketFileCodeFix>.AnalyzerAsync("""
+
 using System;
 using System.IO;
 using System.Net.Sockets;
 
 class Probe
 {
-    static string NewSocketPath() => Path.Combine(Path.GetTempPath(), $""probe-{Guid.NewGuid():N}.sock"");
+    static string NewSocketPath() => Path.Combine(Path.GetTempPath(), $"probe-{Guid.NewGuid():N}.sock");
 
     void Run()
     {
@@ -65,9 +70,10 @@ class Probe
     void RunPerProcess()
     {
         using var server = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        server.Bind(new UnixDomainSocketEndPoint($""/run/probe-{Environment.ProcessId}.sock""));
+        server.Bind(new UnixDomainSocketEndPoint($"/run/probe-{Environment.ProcessId}.sock"));
         server.Listen(1);
     }
 }
-");
+
+""");
 }

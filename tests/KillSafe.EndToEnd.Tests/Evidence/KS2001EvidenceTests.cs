@@ -60,7 +60,7 @@ public sealed class KS2001EvidenceTests : IDisposable
     {
         var diagnostics = await AnalyzerRun.DiagnosticsAsync(FlaggedProgram, new StaleUnixSocketFileAnalyzer());
         Assert.Contains(diagnostics, d => d.Id == "KS2001");
-        var fixedSource = await AnalyzerRun.FixAllAsync(FlaggedProgram, new StaleUnixSocketFileAnalyzer(), new StaleUnixSocketFileCodeFix());
+        var fixedSource = await AnalyzerRun.FixAllAsync(FlaggedProgram, new StaleUnixSocketFileAnalyzer(), new DeleteStaleSocketFileCodeFix());
         Assert.Empty(await AnalyzerRun.DiagnosticsAsync(fixedSource, new StaleUnixSocketFileAnalyzer()));
         return fixedSource;
     }

@@ -14,8 +14,8 @@ namespace KillSafe.CodeFixes;
 /// name instead (see <see cref="AbstractSocketName"/>); it changes what clients connect to, so it is
 /// never the default.
 /// </summary>
-[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(StaleUnixSocketFileCodeFix)), Shared]
-public sealed class StaleUnixSocketFileCodeFix : DocumentEditingCodeFix
+[ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DeleteStaleSocketFileCodeFix)), Shared]
+public sealed class DeleteStaleSocketFileCodeFix : DocumentEditingCodeFix
 {
     public const string EquivalenceKey = "KS2001.RemoveStaleSocketFile";
     public const string Title = "Remove a stale socket file before binding (only a socket file nobody listens on)";
