@@ -1,6 +1,7 @@
 // Snapshot cost of KillSafe.Verification with 0, 1,000 and 10,000 objects of each kind, side by side in one
 // run with (a) the floor: reading the same /proc files and listing the same directories, and (b) the system
-// tools that give the same information. Reports medians and ratios; asserts nothing.
+// tools that give the same information. Reports medians, and the snapshot/floor ratio as the median of
+// pairs run in turn; asserts nothing.
 //
 //   dotnet run -c Release --project bench/KillSafe.Benchmarks [-- --sizes 0,1000,10000 --iterations 7]
 using System.Diagnostics;
@@ -35,16 +36,40 @@ try
         {
             using var objects = Objects.Create(kind, size, scratch, shmLimit);
             Snapshot.Take(options); // warm up
-            var killsafe = Median(iterations, () => Snapshot.Take(options));
-            var floor = Median(iterations, () => Floor(scratch));
+            // Snapshot and floor in turn, the ratio taken pair by pair: on a machine whose speed drifts (a shared
+            // VM), separate medians of each moved the ratio by 2x from one run to the next.
+            var (killsafe, floor, ratio) = Paired(iterations, () => Snapshot.Take(options), () => Floor(scratch));
             var tools = Median(Math.Min(iterations, 3), Tools);
-            Console.WriteLine($"{kind,-22} {objects.Count,8} {killsafe,12:0.00} {floor,9:0.00} {tools,9:0.00} {killsafe / floor,9:0.00} {tools / killsafe,9:0.00}");
+            Console.WriteLine($"{kind,-22} {objects.Count,8} {killsafe,12:0.00} {floor,9:0.00} {tools,9:0.00} {ratio,9:0.00} {tools / killsafe,9:0.00}");
         }
     }
 }
 finally
 {
     Directory.Delete(scratch, recursive: true);
+}
+
+// Medians of A's and B's times, and the median of A/B over the pairs.
+static (double A, double B, double Ratio) Paired(int count, Action a, Action b)
+{
+    var times = new List<(double A, double B)>();
+    for (int i = 0; i < count; i++)
+    {
+        var clock = Stopwatch.StartNew();
+        a();
+        var first = clock.Elapsed.TotalMilliseconds;
+        clock.Restart();
+        b();
+        times.Add((first, clock.Elapsed.TotalMilliseconds));
+    }
+
+    static double MedianOf(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    return (MedianOf(times.Select(t => t.A)), MedianOf(times.Select(t => t.B)), MedianOf(times.Select(t => t.A / t.B)));
 }
 
 static double Median(int count, Action action)
