@@ -352,26 +352,20 @@ public static class Program
         return run.Passed ? Clean : Leaking;
     }
 
-    // What the run left, in the order a person acts on it: the program's own leftovers first.
+    // What the run left, in the order a person acts on it: the program's own leftovers first. The sections and
+    // remarks are the report's own (LeakReport.Describe prints the same, without colour).
     private static void PrintLeaks(TextOutput text, LeakReport leaks)
     {
         if (leaks.IsClean)
             text.Pass("nothing left behind");
         text.Table("left behind (the program's own):", leaks.Leftovers);
-        text.Table("not proven stale (owner unknown; sweep leaves these):", leaks.Unproven);
-        text.Table(".NET runtime litter (not the program's own):", leaks.RuntimeLitter);
-        text.Table("not the program's (held by a process outside its tree, or another user's):", leaks.NotCounted);
-        text.Table("readiness file left behind (the signal you named, not counted):", leaks.ReadinessFiles);
-        if (leaks.Leftovers.Count + leaks.Unproven.Count + leaks.RuntimeLitter.Count + leaks.NotCounted.Count + leaks.ReadinessFiles.Count > 0)
+        var others = leaks.OtherSections().ToList();
+        foreach (var (title, items) in others)
+            text.Table(title, items);
+        if (leaks.Leftovers.Count + others.Sum(s => s.Items.Count) > 0)
             text.Line();
-        foreach (var hazard in leaks.Hazards)
-            text.Note($"restart hazard: {hazard.Description} ({hazard.Advice})");
-        foreach (var suppression in leaks.Suppressions)
-            text.Line($"suppressed: {suppression}");
-        if (!leaks.MessageQueuesMounted)
-            text.Note("POSIX message queues not inspected: /dev/mqueue is not mounted");
-        if (leaks.SkippedSocketRows > 0)
-            text.Note($"{leaks.SkippedSocketRows} row(s) of /proc/net/unix could not be read and were skipped");
+        foreach (var remark in leaks.Remarks())
+            text.Note(remark);
         text.Line($"settled after {leaks.SettleTime.TotalMilliseconds:0} ms");
     }
 

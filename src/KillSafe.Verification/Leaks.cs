@@ -113,29 +113,41 @@ public sealed class LeakReport
                 text.AppendLine(CultureInfo.InvariantCulture, $"  {leftover.Identity}  {leftover.Owner}{(leftover.Note is null ? string.Empty : " [" + leftover.Note + "]")}  remove: {leftover.RemovalCommand}");
         }
 
-        Section(text, "not proven stale (owner unknown; sweep leaves these):", Unproven);
-        Section(text, ".NET runtime litter (not the program's own):", RuntimeLitter);
-        Section(text, "not the program's (held by a process outside its tree, or another user's):", NotCounted);
-        Section(text, "readiness file left behind (the signal you named, not counted):", ReadinessFiles);
-        foreach (var hazard in Hazards)
-            text.AppendLine(CultureInfo.InvariantCulture, $"restart hazard: {hazard.Description} ({hazard.Advice})");
-        foreach (var suppression in Suppressions)
-            text.AppendLine(CultureInfo.InvariantCulture, $"suppressed: {suppression}");
-        if (!MessageQueuesMounted)
-            text.AppendLine("POSIX message queues not inspected: /dev/mqueue is not mounted");
-        if (SkippedSocketRows > 0)
-            text.AppendLine(CultureInfo.InvariantCulture, $"{SkippedSocketRows} row(s) of /proc/net/unix could not be read and were skipped");
+        foreach (var (title, items) in OtherSections())
+        {
+            if (items.Count == 0)
+                continue;
+            text.AppendLine(title);
+            foreach (var leftover in items)
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {leftover.Kind} {leftover.Identity}  {leftover.Owner}  remove: {leftover.RemovalCommand}");
+        }
+
+        foreach (var remark in Remarks())
+            text.AppendLine(remark);
         text.AppendLine(CultureInfo.InvariantCulture, $"settled after {SettleTime.TotalMilliseconds:0} ms");
         return text.ToString();
     }
 
-    private static void Section(StringBuilder text, string title, IReadOnlyList<Leftover> items)
+    /// <summary>What the report lists apart from the program's own leftovers, each with the title it is shown under (here and in the CLI).</summary>
+    internal IEnumerable<(string Title, IReadOnlyList<Leftover> Items)> OtherSections() =>
+    [
+        ("not proven stale (owner unknown; sweep leaves these):", Unproven),
+        (".NET runtime litter (not the program's own):", RuntimeLitter),
+        ("not the program's (held by a process outside its tree, or another user's):", NotCounted),
+        ("readiness file left behind (the signal you named, not counted):", ReadinessFiles),
+    ];
+
+    /// <summary>One line for each hazard, suppression and part that was not inspected.</summary>
+    internal IEnumerable<string> Remarks()
     {
-        if (items.Count == 0)
-            return;
-        text.AppendLine(title);
-        foreach (var leftover in items)
-            text.AppendLine(CultureInfo.InvariantCulture, $"  {leftover.Kind} {leftover.Identity}  {leftover.Owner}  remove: {leftover.RemovalCommand}");
+        foreach (var hazard in Hazards)
+            yield return $"restart hazard: {hazard.Description} ({hazard.Advice})";
+        foreach (var suppression in Suppressions)
+            yield return $"suppressed: {suppression}";
+        if (!MessageQueuesMounted)
+            yield return "POSIX message queues not inspected: /dev/mqueue is not mounted";
+        if (SkippedSocketRows > 0)
+            yield return string.Create(CultureInfo.InvariantCulture, $"{SkippedSocketRows} row(s) of /proc/net/unix could not be read and were skipped");
     }
 }
 
