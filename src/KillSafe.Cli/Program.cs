@@ -130,7 +130,7 @@ public static class Program
 
     private static (Snapshot Snapshot, LeakReport Report) ScanWithRecords(Options options)
     {
-        var snapshot = Snapshot.Take(options.Snapshot);
+        var snapshot = Snapshot.Take(options.Snapshot with { IncludeTcp = false }); // a scan reports no listener
         return (snapshot, Leaks.Scan(snapshot, options.Diff, LeftoverRecords.Load(LeftoverRecords.DefaultPath)));
     }
 

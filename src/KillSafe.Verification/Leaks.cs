@@ -157,7 +157,8 @@ public static class Leaks
     /// <summary>Every kernel-persistent thing in <paramref name="snapshot"/>, with its owner and how that is known.</summary>
     public static IReadOnlyList<Leftover> Inventory(Snapshot snapshot) => Inventory(snapshot, new Ownership(snapshot), includeFiles: false);
 
-    private static List<Leftover> Inventory(Snapshot snapshot, Ownership ownership, bool includeFiles)
+    // includeTcp: listeners too. A scan reports none, and judging each one's owner would walk every process's descriptors.
+    private static List<Leftover> Inventory(Snapshot snapshot, Ownership ownership, bool includeFiles, bool includeTcp = true)
     {
         var result = new List<Leftover>();
         foreach (var item in snapshot.SysV)
@@ -196,7 +197,7 @@ public static class Leaks
             }
         }
 
-        foreach (var listener in snapshot.Tcp.Where(t => t.IsListening))
+        foreach (var listener in snapshot.Tcp.Where(t => includeTcp && t.IsListening))
             result.Add(new Leftover(LeftoverKind.TcpListener, new EndpointResource(listener.Local, listener.Inode), ownership.OfTcp(listener), "end the process that holds it"));
         return result;
     }
@@ -211,7 +212,9 @@ public static class Leaks
     internal static LeakReport Scan(Snapshot snapshot, DiffOptions? options, IReadOnlyList<LeftoverRecord>? records)
     {
         options ??= new DiffOptions();
-        var candidates = LeftoverRecords.Apply(Inventory(snapshot), records ?? Array.Empty<LeftoverRecord>(), snapshot.Options.ProcRoot).Where(l => l.Owner.Alive != Liveness.Alive && l.Kind != LeftoverKind.TcpListener).ToList();
+        // A listener is never a leftover of a scan: it closes with its owner (a restart hazard, which verify reports).
+        var inventory = Inventory(snapshot, new Ownership(snapshot), includeFiles: false, includeTcp: false);
+        var candidates = LeftoverRecords.Apply(inventory, records ?? Array.Empty<LeftoverRecord>(), snapshot.Options.ProcRoot).Where(l => l.Owner.Alive != Liveness.Alive).ToList();
         var stale = candidates.Where(l => l.IsRuntimeLitter || l.Owner.Alive == Liveness.Dead).ToList();
         var unproven = candidates.Where(l => !l.IsRuntimeLitter && l.Owner.Alive == Liveness.Unknown).ToList();
         return Report(stale, unproven, new List<Leftover>(), new List<Leftover>(), Array.Empty<RestartHazard>(), snapshot, options);

@@ -20,6 +20,12 @@ public sealed record SnapshotOptions
 
     /// <summary>POSIX message queues, when the mqueue file system is mounted there.</summary>
     public string MQueue { get; init; } = "/dev/mqueue";
+
+    /// <summary>
+    /// Whether to read the TCP tables. A scan or sweep reports no listener (a listener closes with its owner), and
+    /// each read of /proc/net/tcp walks the kernel's whole connection hash table, so they leave it out.
+    /// </summary>
+    internal bool IncludeTcp { get; init; } = true;
 }
 
 /// <summary>
@@ -112,7 +118,7 @@ public sealed class Snapshot
             UnixSockets = sockets,
             SocketTableHasFiles = fromNetlink,
             SkippedSocketRows = skipped,
-            Tcp = ReadTcp(proc, missing),
+            Tcp = options.IncludeTcp ? ReadTcp(proc, missing) : Array.Empty<TcpEntry>(),
             Processes = ReadProcesses(proc),
             Files = options.Directories.SelectMany(d => ListDirectory(d, options.DirectoryDepth)).ToList(),
             BootTime = ReadBootTime(proc),
