@@ -231,7 +231,7 @@ public sealed class CliTests : IDisposable
     }
 
     // bind(2), then close the socket without unlink(2): the file stays with nothing bound to it.
-    private static void StaleSocket(string path)
+    internal static void StaleSocket(string path)
     {
         using (var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
         {

@@ -31,22 +31,11 @@ public sealed class TerminalOutputTests : IDisposable
     // Select Graphic Rendition, the escape sequences of colour (the runtime's own keypad sequence is no colour).
     private static bool HasColour(string text) => System.Text.RegularExpressions.Regex.IsMatch(text, "\u001b\\[[0-9;]*m");
 
-    private void StaleSocket(string path)
-    {
-        using (var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified))
-        {
-            socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
-            File.Move(path, path + ".keep"); // Dispose unlinks the bound path: keep the file away from it
-        }
-
-        File.Move(path + ".keep", path);
-    }
-
     [Fact]
     public void A_terminal_gets_colour_and_a_table_grouped_by_kind()
     {
         var stale = Path.Combine(_dir, "stale.sock");
-        StaleSocket(stale);
+        CliTests.StaleSocket(stale);
         var (exitCode, output) = OnTerminal(null, "scan", "--dir", _dir);
         Assert.True(exitCode == 1, output);
         Assert.Contains($"{Escape}[1mproven stale (sweep --apply removes these):{Escape}[0m", output);
@@ -59,7 +48,7 @@ public sealed class TerminalOutputTests : IDisposable
     public void No_colour_when_piped_or_when_NO_COLOR_is_set()
     {
         var stale = Path.Combine(_dir, "stale.sock");
-        StaleSocket(stale);
+        CliTests.StaleSocket(stale);
         var (pipedExit, piped) = KillsafeProcess.Run(_dir, new[] { "scan", "--dir", _dir });
         Assert.True(pipedExit == 1, piped);
         Assert.Contains("  socket-file (1)", piped);
