@@ -3,7 +3,7 @@
 // tools that give the same information. Reports medians, and the snapshot/floor ratio as the median of
 // pairs run in turn; asserts nothing.
 //
-//   dotnet run -c Release --project bench/KillSafe.Benchmarks [-- --sizes 0,1000,10000 --iterations 7]
+//   dotnet run -c Release --project bench/KillSafe.Benchmarks [-- --sizes 0,1000,10000 --iterations 7 --kinds sysv-shm,sysv-sem]
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -12,6 +12,7 @@ using System.Runtime.InteropServices;
 using KillSafe.Verification;
 
 var sizes = new[] { 0, 1000, 10000 };
+var kinds = new[] { "sysv-shm", "sysv-sem", "sysv-msg", "dev-shm", "unix-sockets", "tcp-listeners" };
 int iterations = 7;
 for (int i = 0; i < args.Length - 1; i++)
 {
@@ -19,6 +20,8 @@ for (int i = 0; i < args.Length - 1; i++)
         sizes = args[i + 1].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
     if (args[i] == "--iterations")
         iterations = int.Parse(args[i + 1], CultureInfo.InvariantCulture);
+    if (args[i] == "--kinds")
+        kinds = args[i + 1].Split(',');
 }
 
 var scratch = Path.Combine(Path.GetTempPath(), $"killsafe-bench-{Environment.ProcessId}");
@@ -30,12 +33,21 @@ Console.WriteLine($"iterations per cell: {iterations} (median reported); machine
 Console.WriteLine($"{"kind",-22} {"objects",8} {"killsafe ms",12} {"floor ms",9} {"tools ms",9} {"ks/floor",9} {"tools/ks",9}");
 try
 {
-    foreach (var kind in new[] { "sysv-shm", "sysv-sem", "sysv-msg", "dev-shm", "unix-sockets", "tcp-listeners" })
+    foreach (var kind in kinds)
     {
         foreach (var size in sizes)
         {
             using var objects = Objects.Create(kind, size, scratch, shmLimit);
-            Snapshot.Take(options); // warm up
+            // Warm up: the code tiered compilation first makes is several times slower, and it replaces methods
+            // only after 30 calls and a pause (100 ms) in new compilations; a long-lived process (a test run
+            // under LeakGuard) takes snapshots with the optimised code.
+            for (int warm = 0; warm < 40; warm++)
+            {
+                Snapshot.Take(options);
+                Floor(scratch);
+            }
+
+            Thread.Sleep(300);
             // Snapshot and floor in turn, the ratio taken pair by pair: on a machine whose speed drifts (a shared
             // VM), separate medians of each moved the ratio by 2x from one run to the next.
             var (killsafe, floor, ratio) = Paired(iterations, () => Snapshot.Take(options), () => Floor(scratch));

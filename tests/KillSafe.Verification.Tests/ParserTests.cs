@@ -54,6 +54,39 @@ public sealed class ParserTests
         Assert.Equal("ipcrm -m 7", segment.RemovalCommand);
     }
 
+    [Theory]
+    [InlineData("-1", -1L)] // keys print as signed decimals
+    [InlineData("0", 0L)]
+    [InlineData("999999999999999999", 999999999999999999L)] // 18 digits: the digit loop
+    [InlineData("9223372036854775807", long.MaxValue)] // 19 digits: long.TryParse
+    [InlineData("-9223372036854775808", long.MinValue)]
+    [InlineData("+5", 5L)] // not what the kernel prints, but a number
+    public void Decimal_fields_parse_at_every_length(string size, long expected)
+    {
+        var table = ShmTable.Replace("                  4096 ", $" {size,21} ", StringComparison.Ordinal);
+        Assert.Equal(expected, Assert.Single(SysVIpcTable.Parse(SysVKind.SharedMemory, table)).Size);
+    }
+
+    [Theory]
+    [InlineData("9223372036854775808")] // one past long.MaxValue
+    [InlineData("40x6")]
+    [InlineData("-")]
+    [InlineData("4-096")]
+    public void Decimal_fields_that_are_not_longs_are_parse_errors(string size)
+    {
+        var table = ShmTable.Replace("                  4096 ", $" {size,21} ", StringComparison.Ordinal);
+        var error = Assert.Throws<ProcParseException>(() => SysVIpcTable.Parse(SysVKind.SharedMemory, table));
+        Assert.Contains("field 4", error.Message, StringComparison.Ordinal);
+        Assert.Contains(size, error.Message, StringComparison.Ordinal); // the row is quoted
+    }
+
+    [Fact]
+    public void Blank_lines_and_a_missing_final_newline_do_not_change_the_rows()
+    {
+        var table = ShmTable.Replace("\n", "\n\n   \n", StringComparison.Ordinal).TrimEnd('\n', ' ');
+        Assert.Equal(SysVIpcTable.Parse(SysVKind.SharedMemory, ShmTable), SysVIpcTable.Parse(SysVKind.SharedMemory, table));
+    }
+
     [Fact]
     public void Stat_lines_with_spaces_and_parentheses_in_the_command_parse()
     {

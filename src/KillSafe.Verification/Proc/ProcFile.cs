@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
 
@@ -22,9 +23,11 @@ internal static partial class ProcFile
             fd = open(p, ORdOnly | OCloExec);
         if (fd < 0)
             throw Failure(path, Marshal.GetLastPInvokeError());
+        // A pooled buffer: a table of 10,000 rows is near a megabyte, and new arrays that large live on the large
+        // object heap, whose every allocation may start a full garbage collection.
+        var buffer = ArrayPool<byte>.Shared.Rent(16384);
         try
         {
-            var buffer = new byte[4096];
             int length = 0;
             while (true)
             {
@@ -37,13 +40,19 @@ internal static partial class ProcFile
                     break;
                 length += (int)read;
                 if (length == buffer.Length)
-                    Array.Resize(ref buffer, buffer.Length * 2);
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
             }
 
             return Encoding.UTF8.GetString(buffer, 0, length);
         }
         finally
         {
+            ArrayPool<byte>.Shared.Return(buffer);
             close(fd);
         }
     }

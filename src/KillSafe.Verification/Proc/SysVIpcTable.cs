@@ -55,7 +55,7 @@ internal static class SysVIpcTable
     public static IReadOnlyList<SysVObject> Parse(SysVKind kind, string text)
     {
         var name = "/proc/sysvipc/" + kind switch { SysVKind.SharedMemory => "shm", SysVKind.Semaphore => "sem", _ => "msg" };
-        var table = Table.Parse(name, text);
+        var table = new Table(name, text, stackalloc Range[Table.MaxFields]);
         int key = table.Column("key");
         int id = table.Column(kind switch { SysVKind.SharedMemory => "shmid", SysVKind.Semaphore => "semid", _ => "msqid" });
         int uid = table.Column("uid");
@@ -67,22 +67,22 @@ internal static class SysVIpcTable
         int? size = table.OptionalColumn(kind switch { SysVKind.SharedMemory => "size", SysVKind.Semaphore => "nsems", _ => "cbytes" });
         int? used1 = table.OptionalColumn(kind == SysVKind.MessageQueue ? "stime" : "atime");
         int? used2 = table.OptionalColumn(kind == SysVKind.MessageQueue ? "rtime" : "dtime");
-        var result = new List<SysVObject>(table.Rows.Count);
-        foreach (var row in table.Rows)
+        var result = new List<SysVObject>(table.RowsAtMost);
+        while (table.MoveNext())
         {
             result.Add(new SysVObject(
                 kind,
-                table.Long(row, key),
-                table.Long(row, id),
-                table.Long(row, uid),
-                table.Long(row, cuid),
-                cpid is { } c ? (int)table.Long(row, c) : 0,
-                lpid is { } l ? (int)table.Long(row, l) : 0,
-                nattch is { } n ? table.Long(row, n) : 0,
-                table.Long(row, ctime),
-                size is { } s ? table.Long(row, s) : 0)
+                table.Long(key),
+                table.Long(id),
+                table.Long(uid),
+                table.Long(cuid),
+                cpid is { } c ? (int)table.Long(c) : 0,
+                lpid is { } l ? (int)table.Long(l) : 0,
+                nattch is { } n ? table.Long(n) : 0,
+                table.Long(ctime),
+                size is { } s ? table.Long(s) : 0)
             {
-                LastUseTime = Math.Max(used1 is { } u1 ? table.Long(row, u1) : 0, used2 is { } u2 ? table.Long(row, u2) : 0),
+                LastUseTime = Math.Max(used1 is { } u1 ? table.Long(u1) : 0, used2 is { } u2 ? table.Long(u2) : 0),
             });
         }
 

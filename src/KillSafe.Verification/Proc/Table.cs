@@ -4,74 +4,69 @@ namespace KillSafe.Verification.Proc;
 
 /// <summary>
 /// A whitespace-separated /proc table whose first line names the columns (/proc/sysvipc/*, /proc/net/tcp,
-/// /proc/net/unix). Columns are found by name, so a kernel that adds a column does not break parsing.
-/// Rows are split into ranges of the original text, not into strings: a table with 10,000 rows costs
-/// one range array per row, and a string only for the fields that are kept (paths).
+/// /proc/net/unix), read row by row. Columns are found by name, so a kernel that adds a column does not break
+/// parsing. A row is split into ranges of the original text in a buffer the caller gives (stack memory), and
+/// nothing is kept between rows: a table of 10,000 rows costs no memory beyond the objects made from it, and a
+/// string only for the fields that are kept (paths).
 /// </summary>
-internal sealed class Table
+internal ref struct Table
 {
+    /// <summary>Fields a row may have; a row with more keeps the rest of its line in the last one.</summary>
+    public const int MaxFields = 32;
+
     private readonly string _name;
     private readonly string _text;
     private readonly Dictionary<string, int> _columns;
+    private readonly Span<Range> _fields;
+    private int _position;
+    private int _lineStart;
+    private int _count;
 
-    private readonly List<Range> _fields;
-
-    private Table(string name, string text, Dictionary<string, int> columns, List<Row> rows, List<Range> fields)
+    /// <summary>
+    /// Reads the header of <paramref name="text"/>. <paramref name="fields"/> holds one row's fields (at most
+    /// <see cref="MaxFields"/>); with fewer, the last field keeps the rest of a line (a path with spaces).
+    /// </summary>
+    /// <exception cref="ProcParseException">There is no header line.</exception>
+    public Table(string name, string text, Span<Range> fields)
     {
         _name = name;
         _text = text;
-        _columns = columns;
         _fields = fields;
-        Rows = rows;
+        _columns = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (!MoveNext())
+            throw new ProcParseException(name, "empty: no header line");
+        for (int i = 0; i < _count; i++)
+            _columns.TryAdd(Span(i).ToString(), i);
     }
 
-    /// <summary>One row: its fields are <c>Count</c> ranges of the text from index <c>First</c> of the field list.</summary>
-    internal readonly record struct Row(int First, int Count);
+    /// <summary>At least the number of rows (the lines after the header), to size a list once.</summary>
+    public readonly int RowsAtMost => _position < _text.Length ? _text.AsSpan(_position).Count('\n') + 1 : 0;
 
-    public List<Row> Rows { get; }
+    public readonly int Column(string column) =>
+        _columns.TryGetValue(column, out var index) ? index : throw new ProcParseException(_name, $"no column '{column}' in the header");
 
-    /// <summary>Splits <paramref name="text"/> into a header and rows. <paramref name="maxFields"/> keeps the rest of a line in the last field (a path with spaces).</summary>
-    // Runs once over tables of up to tens of thousands of rows: tier-0 code would be several times slower.
+    public readonly int? OptionalColumn(string column) => _columns.TryGetValue(column, out var index) ? index : null;
+
+    /// <summary>Moves to the next line that is not blank; false at the end of the text.</summary>
+    // Runs over tables of up to tens of thousands of rows: tier-0 code would be several times slower.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static Table Parse(string name, string text, int maxFields = 32)
+    public bool MoveNext()
     {
-        var rows = new List<Row>();
-        var all = new List<Range>();
-        var fields = new Range[maxFields];
-        Dictionary<string, int>? columns = null;
-        int position = 0;
-        while (position < text.Length)
+        while (_position < _text.Length)
         {
-            int end = text.IndexOf('\n', position);
+            int start = _position;
+            int end = _text.IndexOf('\n', start);
             if (end < 0)
-                end = text.Length;
-            var line = text.AsSpan(position, end - position);
-            if (!line.IsWhiteSpace())
-            {
-                int count = Tokenize(line, fields);
-                if (columns is null)
-                {
-                    columns = new Dictionary<string, int>(StringComparer.Ordinal);
-                    for (int i = 0; i < count; i++)
-                        columns.TryAdd(line[fields[i]].ToString(), i);
-                }
-                else
-                {
-                    rows.Add(new Row(all.Count, count));
-                    for (int i = 0; i < count; i++)
-                    {
-                        var (offset, length) = fields[i].GetOffsetAndLength(line.Length);
-                        all.Add(new Range(position + offset, position + offset + length));
-                    }
-                }
-            }
-
-            position = end + 1;
+                end = _text.Length;
+            _position = end + 1;
+            _lineStart = start;
+            _count = Tokenize(_text.AsSpan(start, end - start), _fields);
+            if (_count > 0)
+                return true;
         }
 
-        if (columns is null)
-            throw new ProcParseException(name, "empty: no header line");
-        return new Table(name, text, columns, rows, all);
+        _count = 0;
+        return false;
     }
 
     /// <summary>Splits at runs of blanks; the last of <paramref name="fields"/> takes the rest of the line, trimmed.</summary>
@@ -80,7 +75,7 @@ internal sealed class Table
         int count = 0, i = 0;
         while (count < fields.Length)
         {
-            while (i < line.Length && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r'))
+            while (i < line.Length && IsBlank(line[i]))
                 i++;
             if (i >= line.Length)
                 break;
@@ -94,7 +89,7 @@ internal sealed class Table
                 break;
             }
 
-            while (i < line.Length && line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+            while (i < line.Length && !IsBlank(line[i]))
                 i++;
             fields[count++] = new Range(start, i);
         }
@@ -102,29 +97,58 @@ internal sealed class Table
         return count;
     }
 
-    public int Column(string column) =>
-        _columns.TryGetValue(column, out var index) ? index : throw new ProcParseException(_name, $"no column '{column}' in the header");
+    private static bool IsBlank(char c) => c is ' ' or '\t' or '\r';
 
-    public int? OptionalColumn(string column) => _columns.TryGetValue(column, out var index) ? index : null;
+    /// <summary>True when the current row has a field at <paramref name="index"/>.</summary>
+    public readonly bool Has(int index) => index < _count;
 
-    public bool Has(Row row, int index) => index < row.Count;
+    public readonly ReadOnlySpan<char> Span(int index) =>
+        index < _count ? _text.AsSpan(_lineStart)[_fields[index]] : throw new ProcParseException(_name, $"row '{Line()}' is truncated: no field {index + 1}");
 
-    public ReadOnlySpan<char> Span(Row row, int index) =>
-        index < row.Count ? _text.AsSpan()[_fields[row.First + index]] : throw new ProcParseException(_name, $"row '{Line(row)}' is truncated: no field {index + 1}");
+    public readonly string Field(int index) => Span(index).ToString();
 
-    public string Field(Row row, int index) => Span(row, index).ToString();
-
-    public long Long(Row row, int index) =>
-        long.TryParse(Span(row, index), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+    public readonly long Long(int index) =>
+        TryParseDecimal(Span(index), out var value)
             ? value
-            : throw new ProcParseException(_name, $"field {index + 1} of row '{Line(row)}' is not a number");
+            : throw new ProcParseException(_name, $"field {index + 1} of row '{Line()}' is not a number");
 
-    public long Hex(Row row, int index) =>
-        long.TryParse(Span(row, index), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var value)
+    public readonly long Hex(int index) =>
+        long.TryParse(Span(index), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var value)
             ? value
-            : throw new ProcParseException(_name, $"field {index + 1} of row '{Line(row)}' is not hexadecimal");
+            : throw new ProcParseException(_name, $"field {index + 1} of row '{Line()}' is not hexadecimal");
 
-    public ProcParseException Error(string problem) => new(_name, problem);
+    public readonly ProcParseException Error(string problem) => new(_name, problem);
 
-    private string Line(Row row) => row.Count == 0 ? string.Empty : _text[_fields[row.First].Start.._fields[row.First + row.Count - 1].End];
+    // The kernel prints plain decimals (seq_printf's %d, %u, %lu: an optional '-' and up to 20 digits). A loop
+    // over up to 18 digits, which cannot overflow a long, is several times faster than long.TryParse with its
+    // culture and styles; anything else (a sign '+', more digits, not a number) takes long.TryParse's answer.
+    private static bool TryParseDecimal(ReadOnlySpan<char> text, out long value)
+    {
+        int i = text.Length > 0 && text[0] == '-' ? 1 : 0;
+        if (text.Length > i && text.Length - i <= 18)
+        {
+            long result = 0;
+            for (; i < text.Length; i++)
+            {
+                uint digit = (uint)(text[i] - '0');
+                if (digit > 9)
+                    break;
+                result = (result * 10) + digit;
+            }
+
+            if (i == text.Length)
+            {
+                value = text[0] == '-' ? -result : result;
+                return true;
+            }
+        }
+
+        return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out value);
+    }
+
+    private readonly string Line()
+    {
+        int end = _text.IndexOf('\n', _lineStart);
+        return _text[_lineStart..(end < 0 ? _text.Length : end)].Trim();
+    }
 }

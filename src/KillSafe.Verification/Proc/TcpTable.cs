@@ -40,7 +40,7 @@ internal static class TcpTable
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static IReadOnlyList<TcpEntry> Parse(string text, string name = "/proc/net/tcp")
     {
-        var table = Table.Parse(name, text);
+        var table = new Table(name, text, stackalloc Range[Table.MaxFields]);
         // The header is "sl local_address rem_address st tx_queue rx_queue tr tm->when retrnsmt uid timeout inode"
         // (tcp6 says remote_address), and rows print tx_queue:rx_queue and tr:tm->when as single fields: so
         // the header only confirms the table, the fields are taken by position.
@@ -48,31 +48,31 @@ internal static class TcpTable
         if (local != 1)
             throw new ProcParseException(name, "local_address is not the second column");
         const int remote = 2, state = 3, uidField = 7, inodeField = 9;
-        var result = new List<TcpEntry>(table.Rows.Count);
-        foreach (var row in table.Rows)
+        var result = new List<TcpEntry>(table.RowsAtMost);
+        while (table.MoveNext())
         {
             result.Add(new TcpEntry(
-                EndPoint(table, table.Span(row, local)),
-                EndPoint(table, table.Span(row, remote)),
-                (int)table.Hex(row, state),
-                table.Long(row, uidField),
-                table.Long(row, inodeField)));
+                EndPoint(name, table.Span(local)),
+                EndPoint(name, table.Span(remote)),
+                (int)table.Hex(state),
+                table.Long(uidField),
+                table.Long(inodeField)));
         }
 
         return result;
     }
 
-    private static IPEndPoint EndPoint(Table table, ReadOnlySpan<char> field)
+    private static IPEndPoint EndPoint(string name, ReadOnlySpan<char> field)
     {
         int colon = field.IndexOf(':');
         var hex = colon > 0 ? field[..colon] : default;
         if ((hex.Length != 8 && hex.Length != 32) || !int.TryParse(field[(colon + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var port))
-            throw table.Error($"'{field}' is not an address:port");
+            throw new ProcParseException(name, $"'{field}' is not an address:port");
         Span<byte> bytes = stackalloc byte[hex.Length / 2];
         for (int word = 0; word < bytes.Length / 4; word++)
         {
             if (!uint.TryParse(hex.Slice(word * 8, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var value))
-                throw table.Error($"'{field}' is not an address:port");
+                throw new ProcParseException(name, $"'{field}' is not an address:port");
             // Each 32-bit word is printed as a host-order integer: on little-endian machines its bytes come reversed.
             if (BitConverter.IsLittleEndian)
                 System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(bytes.Slice(word * 4, 4), value);

@@ -51,25 +51,25 @@ internal static class UnixSocketTable
     public static IReadOnlyList<UnixSocketEntry> Parse(string text, out int skipped)
     {
         // Num RefCount Protocol Flags Type St Inode Path; the path may contain spaces: keep the rest of the line.
-        var table = Table.Parse("/proc/net/unix", text, maxFields: 8);
+        var table = new Table("/proc/net/unix", text, stackalloc Range[8]);
         int flags = table.Column("Flags");
         int type = table.Column("Type");
         int inode = table.Column("Inode");
         int path = table.Column("Path");
-        var result = new List<UnixSocketEntry>(table.Rows.Count);
+        var result = new List<UnixSocketEntry>(table.RowsAtMost);
         skipped = 0;
-        foreach (var row in table.Rows)
+        while (table.MoveNext())
         {
             try
             {
-                string? name = table.Has(row, path) ? table.Field(row, path) : null;
+                string? name = table.Has(path) ? table.Field(path) : null;
                 bool isAbstract = name is not null && name.StartsWith('@');
                 result.Add(new UnixSocketEntry(
-                    table.Long(row, inode),
+                    table.Long(inode),
                     isAbstract ? name![1..] : name,
                     isAbstract,
-                    (table.Hex(row, flags) & AcceptConnections) != 0,
-                    (int)table.Hex(row, type)));
+                    (table.Hex(flags) & AcceptConnections) != 0,
+                    (int)table.Hex(type)));
             }
             catch (ProcParseException)
             {
