@@ -130,7 +130,8 @@ public static class Program
 
     private static (Snapshot Snapshot, LeakReport Report) ScanWithRecords(Options options)
     {
-        var snapshot = Snapshot.Take(options.Snapshot with { IncludeTcp = false }); // a scan reports no listener
+        // A scan reports no listener, and judges no regular file but .NET's named-mutex files.
+        var snapshot = Snapshot.Take(options.Snapshot with { IncludeTcp = false, OnlyWhatScanJudges = true });
         return (snapshot, Leaks.Scan(snapshot, options.Diff, LeftoverRecords.Load(LeftoverRecords.DefaultPath)));
     }
 

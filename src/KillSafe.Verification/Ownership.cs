@@ -40,7 +40,7 @@ internal sealed partial class Ownership
     /// <summary>A POSIX shared memory object, named semaphore or message queue: in use only if held or mapped; never dead by absence.</summary>
     public Owner OfNamedObject(FileEntry file)
     {
-        var holders = Walk().OfFile(file.Identity);
+        var holders = Walk(mappable: true).OfFile(file.Identity);
         if (holders.Count > 0)
             return AliveOwner(holders[0], $"held open or mapped by {Describe(holders[0])}" + More(holders));
         return Owner.Unknown(NotHeld() + "; the kernel records no creator, and programs open such objects by name later");
@@ -57,7 +57,7 @@ internal sealed partial class Ownership
         {
             foreach (var socket in bound)
             {
-                var holders = Walk().OfSocket(socket.Inode);
+                var holders = Walk(mappable: false).OfSocket(socket.Inode);
                 if (holders.Count > 0)
                     return AliveOwner(holders[0], $"bound by a socket of {Describe(holders[0])}" + More(holders));
             }
@@ -112,14 +112,14 @@ internal sealed partial class Ownership
     /// <summary>The owner of a TCP socket, by inode.</summary>
     public Owner OfTcp(TcpEntry entry)
     {
-        var holders = entry.Inode == 0 ? new List<ProcessIdentity>() : Walk().OfSocket(entry.Inode);
+        var holders = entry.Inode == 0 ? new List<ProcessIdentity>() : Walk(mappable: false).OfSocket(entry.Inode);
         return holders.Count > 0 ? AliveOwner(holders[0], $"held by {Describe(holders[0])}") : Owner.Unknown("no process this scan can read holds it");
     }
 
     /// <summary>Any other file of a watched directory: in use when a process holds it open or maps it.</summary>
     public Owner OfFile(FileEntry file)
     {
-        var holders = Walk().OfFile(file.Identity);
+        var holders = Walk(mappable: true).OfFile(file.Identity);
         return holders.Count > 0 ? AliveOwner(holders[0], $"held open by {Describe(holders[0])}" + More(holders)) : Owner.Unknown(NotHeld());
     }
 
@@ -142,23 +142,23 @@ internal sealed partial class Ownership
         match = DebugPipe().Match(name);
         if (match.Success && file.Kind == UnixFileKind.Fifo)
         {
-            var holders = Walk().OfFile(file.Identity);
+            var holders = Walk(mappable: false).OfFile(file.Identity);
             if (holders.Count > 0)
                 return AliveOwner(holders[0], $"held open by {Describe(holders[0])}");
             int pid = int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
             long key = long.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture);
             if (ProcessIdentity.FindNamed(_snapshot.Processes, pid, key, _snapshot.Options.ProcRoot) is { } named)
                 return AliveOwner(new ProcessIdentity(named.Pid, named.StartTime), $"made by the runtime of pid {named.Pid} ({named.Command}), which runs" + (named.Pid != pid ? $" (pid {pid} in its own PID namespace)" : string.Empty));
-            if (Walk().UnreadableDescriptors > 0)
+            if (Walk(mappable: false).UnreadableDescriptors > 0)
                 return Owner.Unknown($"{NamedFor(match)}; " + NotHeld(mappable: false));
             return new Owner(null, Liveness.Dead, $"{NamedFor(match)}, which runs in no PID namespace this system shows; no process holds it");
         }
 
         if (name.StartsWith("CoreFxPipe_", StringComparison.Ordinal) && file.Kind == UnixFileKind.Socket)
             return OfSocketFile(file);
-        if (file.Kind == UnixFileKind.Regular && (file.Path.Contains("/.dotnet/shm/", StringComparison.Ordinal) || file.Path.Contains("/.dotnet/lockfiles/", StringComparison.Ordinal)))
+        if (file.Kind == UnixFileKind.Regular && IsNamedMutexFile(file.Path))
         {
-            var holders = Walk().OfFile(file.Identity);
+            var holders = Walk(mappable: true).OfFile(file.Identity);
             return holders.Count > 0
                 ? AliveOwner(holders[0], $"held open by {Describe(holders[0])}")
                 : Owner.Unknown(NotHeld() + "; a .NET named-mutex file, which any .NET process may open by name later");
@@ -167,12 +167,17 @@ internal sealed partial class Ownership
         return null;
     }
 
+    /// <summary>Whether a regular file at <paramref name="path"/> is one of .NET's named-mutex files (under .dotnet/shm or .dotnet/lockfiles).</summary>
+    internal static bool IsNamedMutexFile(string path) =>
+        path.Contains("/.dotnet/shm/", StringComparison.Ordinal) || path.Contains("/.dotnet/lockfiles/", StringComparison.Ordinal);
+
     private static string NamedFor(Match match) => $"named for pid {match.Groups[1].Value} started at tick {match.Groups[2].Value}";
 
     // A FIFO or a socket cannot be mapped, so only descriptors tell whether one is held.
     private string NotHeld(bool mappable = true)
     {
-        int unreadable = Walk().UnreadableDescriptors + (mappable ? Walk().UnreadableMappings : 0);
+        var holders = Walk(mappable);
+        int unreadable = holders.UnreadableDescriptors + (mappable ? holders.UnreadableMappings : 0);
         var what = mappable ? "held open or mapped" : "held open";
         return unreadable == 0 ? $"not {what} by any process" : $"not {what} by any process this scan could read ({unreadable} process(es) unreadable)";
     }
@@ -190,7 +195,19 @@ internal sealed partial class Ownership
         return new ProcessIdentity(stat.Pid, stat.StartTime);
     }
 
-    private Holders Walk() => _holders ??= Holders.Walk(_snapshot);
+    /// <summary>
+    /// Who holds what: every process's descriptors, walked once, and with <paramref name="mappable"/> (a regular
+    /// file: memory stays mapped after its descriptor is closed) every process's mappings too, walked once the
+    /// first time a mappable file is judged. A socket or a FIFO cannot be mapped: judging one reads no maps file,
+    /// the largest part of the walk (a .NET process maps hundreds of files).
+    /// </summary>
+    private Holders Walk(bool mappable)
+    {
+        _holders ??= Holders.WalkDescriptors(_snapshot);
+        if (mappable)
+            _holders.WalkMappings(_snapshot);
+        return _holders;
+    }
 
     private static long ClockTicksPerSecond()
     {
@@ -219,21 +236,20 @@ internal sealed partial class Ownership
 
         public List<ProcessIdentity> OfSocket(long inode) => _sockets.TryGetValue(inode, out var list) ? list : new List<ProcessIdentity>();
 
-        public static Holders Walk(Snapshot snapshot)
+        private bool _mappingsWalked;
+
+        public static Holders WalkDescriptors(Snapshot snapshot)
         {
             var holders = new Holders();
-            var proc = snapshot.Options.ProcRoot;
             foreach (var stat in snapshot.Processes)
             {
-                var identity = new ProcessIdentity(stat.Pid, stat.StartTime);
-                var pidDir = Path.Combine(proc, stat.Pid.ToString(CultureInfo.InvariantCulture));
                 try
                 {
-                    foreach (var fd in Directory.EnumerateFileSystemEntries(Path.Combine(pidDir, "fd")))
+                    foreach (var fd in Directory.EnumerateFileSystemEntries(Path.Combine(PidDirectory(snapshot, stat), "fd")))
                     {
                         // The listing was readable and this link is not: neither are the others (the same
                         // ptrace check, proc(5)). They are skipped, as each one would be.
-                        if (!holders.AddDescriptor(fd, identity))
+                        if (!holders.AddDescriptor(fd, new ProcessIdentity(stat.Pid, stat.StartTime)))
                             break;
                     }
                 }
@@ -243,26 +259,40 @@ internal sealed partial class Ownership
                 }
                 catch (IOException)
                 {
-                    continue; // the process ended during the walk
-                }
-
-                try
-                {
-                    foreach (var line in ProcFile.ReadLines(Path.Combine(pidDir, "maps")))
-                        holders.AddMapping(line, identity);
-                }
-                catch (UnauthorizedAccessException)
-                {
-                    holders.UnreadableMappings++;
-                }
-                catch (IOException)
-                {
                     // the process ended during the walk
                 }
             }
 
             return holders;
         }
+
+        /// <summary>Adds every process's mapped files, once.</summary>
+        public void WalkMappings(Snapshot snapshot)
+        {
+            if (_mappingsWalked)
+                return;
+            _mappingsWalked = true;
+            foreach (var stat in snapshot.Processes)
+            {
+                try
+                {
+                    var identity = new ProcessIdentity(stat.Pid, stat.StartTime);
+                    foreach (var line in ProcFile.ReadAllText(Path.Combine(PidDirectory(snapshot, stat), "maps")).AsSpan().EnumerateLines())
+                        AddMapping(line, identity);
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    UnreadableMappings++;
+                }
+                catch (IOException)
+                {
+                    // the process ended during the walk
+                }
+            }
+        }
+
+        private static string PidDirectory(Snapshot snapshot, ProcStat stat) =>
+            Path.Combine(snapshot.Options.ProcRoot, stat.Pid.ToString(CultureInfo.InvariantCulture));
 
         /// <summary>Records what the descriptor refers to; false when its link may not be read (EACCES, EPERM).</summary>
         private bool AddDescriptor(string fd, ProcessIdentity identity)
@@ -283,15 +313,17 @@ internal sealed partial class Ownership
         }
 
         // "start-end perms offset major:minor inode path": device in hexadecimal, inode in decimal (proc(5)).
-        private void AddMapping(string line, ProcessIdentity identity)
+        private void AddMapping(ReadOnlySpan<char> line, ProcessIdentity identity)
         {
-            var fields = line.Split(' ', 6, StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length < 5 || !ulong.TryParse(fields[4], NumberStyles.None, CultureInfo.InvariantCulture, out var inode) || inode == 0)
+            Span<Range> fields = stackalloc Range[6]; // the sixth keeps the rest of the line (the path)
+            if (line.Split(fields, ' ', StringSplitOptions.RemoveEmptyEntries) < 5
+                || !ulong.TryParse(line[fields[4]], NumberStyles.None, CultureInfo.InvariantCulture, out var inode) || inode == 0)
                 return;
-            int colon = fields[3].IndexOf(':');
+            var device = line[fields[3]];
+            int colon = device.IndexOf(':');
             if (colon < 0
-                || !uint.TryParse(fields[3].AsSpan(0, colon), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var major)
-                || !uint.TryParse(fields[3].AsSpan(colon + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var minor))
+                || !uint.TryParse(device[..colon], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var major)
+                || !uint.TryParse(device[(colon + 1)..], NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var minor))
                 return;
             Add(_files, (major, minor, inode), identity);
         }

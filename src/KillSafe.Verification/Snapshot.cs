@@ -26,6 +26,13 @@ public sealed record SnapshotOptions
     /// each read of /proc/net/tcp walks the kernel's whole connection hash table, so they leave it out.
     /// </summary>
     internal bool IncludeTcp { get; init; } = true;
+
+    /// <summary>
+    /// Whether to list, under <see cref="Directories"/>, only what a scan or sweep judges: socket files, FIFOs and
+    /// .NET's named-mutex files. Their inventory has no other file (a diff's has), and a temporary folder three
+    /// levels deep may hold thousands of regular files and folders, each one a statx(2) otherwise.
+    /// </summary>
+    internal bool OnlyWhatScanJudges { get; init; }
 }
 
 /// <summary>
@@ -120,7 +127,7 @@ public sealed class Snapshot
             SkippedSocketRows = skipped,
             Tcp = options.IncludeTcp ? ReadTcp(proc, missing) : Array.Empty<TcpEntry>(),
             Processes = ReadProcesses(proc),
-            Files = options.Directories.SelectMany(d => ListDirectory(d, options.DirectoryDepth)).ToList(),
+            Files = options.Directories.SelectMany(d => ListDirectory(d, options.DirectoryDepth, options.OnlyWhatScanJudges)).ToList(),
             BootTime = ReadBootTime(proc),
             MissingTables = missing,
         };
@@ -204,34 +211,42 @@ public sealed class Snapshot
         }
     }
 
-    /// <summary>Lists a directory by lstat, never following symlinks, down to <paramref name="depth"/> levels.</summary>
-    // Runs once over tables of up to tens of thousands of rows: tier-0 code would be several times slower.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    internal static List<FileEntry> ListDirectory(string directory, int depth)
+    /// <summary>
+    /// Lists a directory by lstat, never following symlinks, down to <paramref name="depth"/> levels. With
+    /// <paramref name="judgedByScan"/>, only what a scan judges is listed (<see cref="SnapshotOptions.OnlyWhatScanJudges"/>):
+    /// the type that readdir gives spares the stat of every other entry.
+    /// </summary>
+    internal static List<FileEntry> ListDirectory(string directory, int depth, bool judgedByScan = false)
     {
         var result = new List<FileEntry>();
-        if (depth <= 0 || UnixFile.KindOf(directory) != UnixFileKind.Directory)
-            return result;
-        IEnumerable<string> entries;
-        try
-        {
-            entries = Directory.EnumerateFileSystemEntries(directory).ToList();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return result;
-        }
+        if (depth > 0 && UnixFile.KindOf(directory) == UnixFileKind.Directory)
+            ListEntries(directory, depth, judgedByScan, result);
+        return result;
+    }
 
-        foreach (var entry in entries)
+    // Runs once over directories of up to tens of thousands of entries: tier-0 code would be several times slower.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void ListEntries(string directory, int depth, bool judgedByScan, List<FileEntry> result)
+    {
+        // What a scan judges: sockets, FIFOs, .NET's named-mutex files, and the folders they may be in.
+        bool mutexFolder = Ownership.IsNamedMutexFile(directory + "/");
+        Func<UnixFileKind?, bool>? wanted = !judgedByScan ? null
+            : kind => kind is null or UnixFileKind.Socket or UnixFileKind.Fifo || (kind == UnixFileKind.Directory && depth > 1) || (kind == UnixFileKind.Regular && mutexFolder);
+        foreach (var (name, kind) in UnixFile.ReadDirectory(directory, wanted) ?? new())
         {
-            var info = UnixFile.Stat(entry);
+            var path = Path.Join(directory, name);
+            if (judgedByScan && kind == UnixFileKind.Directory)
+            {
+                ListEntries(path, depth - 1, judgedByScan, result); // listed for what is in it, not itself
+                continue;
+            }
+
+            var info = UnixFile.Stat(path);
             if (info is null)
                 continue;
             result.Add(info);
-            if (info.Kind == UnixFileKind.Directory)
-                result.AddRange(ListDirectory(entry, depth - 1));
+            if (info.Kind == UnixFileKind.Directory && depth > 1)
+                ListEntries(path, depth - 1, judgedByScan, result);
         }
-
-        return result;
     }
 }

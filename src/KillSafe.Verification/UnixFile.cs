@@ -112,6 +112,82 @@ internal static partial class UnixFile
             return access(path, R_OK | X_OK) == 0;
     }
 
+    /// <summary>
+    /// The names in <paramref name="directory"/> ("." and ".." left out) with the file type that readdir(3)
+    /// gives in d_type, which costs no stat of each entry; the kind is null where the file system gives none
+    /// (DT_UNKNOWN) and is then learnt by a stat. d_type never follows a symlink (DT_LNK), as lstat does not.
+    /// Null when the directory cannot be opened or read to the end. With <paramref name="wanted"/>, only the
+    /// entries whose kind it accepts are returned (it is asked about null too), and no name is made for the rest.
+    /// </summary>
+    internal static unsafe List<(string Name, UnixFileKind? Kind)>? ReadDirectory(string directory, Func<UnixFileKind?, bool>? wanted = null)
+    {
+        if (!Environment.Is64BitProcess)
+            return ReadDirectoryWithoutTypes(directory); // struct dirent below is the 64-bit layout
+        var bytes = Encoding.UTF8.GetBytes(directory + "\0");
+        nint handle;
+        fixed (byte* p = bytes)
+            handle = opendir(p);
+        if (handle == 0)
+            return null;
+        try
+        {
+            var entries = new List<(string, UnixFileKind?)>();
+            while (true)
+            {
+                // readdir returns null both at the end and on an error; only errno tells them apart. The generated
+                // stub sets errno to 0 before the call.
+                var entry = (byte*)readdir(handle);
+                if (entry == null)
+                    return Marshal.GetLastPInvokeError() == 0 ? entries : null;
+                UnixFileKind? kind = entry[DirentType] switch // DT_* of <dirent.h>
+                {
+                    1 => UnixFileKind.Fifo,
+                    4 => UnixFileKind.Directory,
+                    8 => UnixFileKind.Regular,
+                    10 => UnixFileKind.Symlink,
+                    12 => UnixFileKind.Socket,
+                    2 or 6 => UnixFileKind.Other, // character and block devices
+                    _ => null,
+                };
+                if (wanted is not null && !wanted(kind))
+                    continue;
+                var name = new ReadOnlySpan<byte>(entry + DirentName, 256);
+                name = name[..name.IndexOf((byte)0)];
+                if (name.SequenceEqual("."u8) || name.SequenceEqual(".."u8))
+                    continue;
+                entries.Add((Encoding.UTF8.GetString(name), kind));
+            }
+        }
+        finally
+        {
+            closedir(handle);
+        }
+    }
+
+    private static List<(string Name, UnixFileKind? Kind)>? ReadDirectoryWithoutTypes(string directory)
+    {
+        try
+        {
+            return Directory.EnumerateFileSystemEntries(directory).Select(path => (Path.GetFileName(path), (UnixFileKind?)null)).ToList();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    // struct dirent of glibc and musl on 64-bit Linux: d_ino (8 bytes), d_off (8), d_reclen (2), d_type (1), d_name[256].
+    private const int DirentType = 18, DirentName = 19;
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial nint opendir(byte* path);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint readdir(nint directory);
+
+    [LibraryImport("libc")]
+    private static partial int closedir(nint directory);
+
     [LibraryImport("libc", SetLastError = true)]
     private static unsafe partial int access(byte* path, int mode);
 

@@ -51,6 +51,31 @@ public sealed class SweepSafetyTests : KernelTest
     }
 
     [Fact]
+    public async Task A_dev_shm_object_mapped_after_its_descriptor_closed_is_in_use_after_a_socket_was_judged()
+    {
+        // A program may close the descriptor once the object is mapped (mmap(2) itself, as Python's mmap module
+        // keeps a copy of the descriptor): only /proc/<pid>/maps shows it. A socket
+        // file is judged first here, by descriptors alone, so the mappings are read later, on their first need.
+        var path = DeleteLater(Path.Combine("/dev/shm", UniqueName("mapped")));
+        var holder = Helper(Python, "-c", "import ctypes,os,sys,time\nfd=os.open(sys.argv[1],os.O_CREAT|os.O_RDWR,0o600)\nos.ftruncate(fd,4096)\nlibc=ctypes.CDLL(None,use_errno=True)\nlibc.mmap.restype=ctypes.c_void_p\nlibc.mmap.argtypes=[ctypes.c_void_p,ctypes.c_size_t,ctypes.c_int,ctypes.c_int,ctypes.c_int,ctypes.c_long]\nassert libc.mmap(None,4096,3,1,fd,0) not in (None,2**64-1)\nos.close(fd)\nprint('READY',flush=True)\ntime.sleep(120)", path);
+        await holder.WaitForOutputAsync("READY", Timeout);
+        var socketPath = Path.Combine(Scratch, "stale.sock");
+        StaleSocketFile(socketPath);
+
+        var snapshot = Snapshot.Take(SnapshotOptions);
+        var ownership = new Ownership(snapshot);
+        Assert.Equal(Liveness.Dead, ownership.OfSocketFile(snapshot.Files.Single(f => f.Path == socketPath)).Alive);
+        var owner = ownership.OfNamedObject(snapshot.DevShm.Single(f => f.Path == path));
+
+        Assert.Equal(Liveness.Alive, owner.Alive);
+        Assert.Equal(holder.Pid, owner.Process!.Pid);
+        Assert.Contains($"held open or mapped by pid {holder.Pid} (python3)", owner.Evidence);
+        var entry = Leaks.Inventory(snapshot).Single(l => l.Identity == path);
+        Assert.False(Assert.Single(Sweeper.Sweep(new[] { entry }, new SweepOptions { Apply = true, Vouched = new HashSet<string> { path } })).Removed);
+        Assert.True(File.Exists(path));
+    }
+
+    [Fact]
     public async Task A_segment_whose_creator_died_is_kept_while_its_last_user_runs()
     {
         var run = await KillRun.RunAsync(Child("shm"));

@@ -22,19 +22,23 @@ public sealed record ProcStat(int Pid, string Command, char State, int ParentPid
             throw new ProcParseException(name, "no '(comm)' field");
         if (!int.TryParse(text.AsSpan(0, open).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid))
             throw new ProcParseException(name, "pid is not a number");
-        var rest = text[(close + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        // rest[0] is field 3 (state); field N is rest[N - 3].
-        if (rest.Length < 20)
-            throw new ProcParseException(name, $"truncated: {rest.Length + 2} fields, need at least 22");
+        // Fields 3 to 22 after the command, split in place: field N is fields[N - 3]. A scan reads one stat file per
+        // process, and splitting into strings made some fifty of them per process for the four fields kept.
+        var after = text.AsSpan(close + 1);
+        Span<Range> fields = stackalloc Range[21]; // the 21st keeps the rest of the line
+        int count = after.Split(fields, ' ', StringSplitOptions.RemoveEmptyEntries);
+        if (count < 20)
+            throw new ProcParseException(name, $"truncated: {count + 2} fields, need at least 22");
+        var state = after[fields[0]];
         return new ProcStat(
             pid,
             text[(open + 1)..close],
-            rest[0].Length == 1 ? rest[0][0] : throw new ProcParseException(name, "state is not one letter"),
-            Number(rest[1]),
-            Number(rest[2]),
-            long.TryParse(rest[19], NumberStyles.Integer, CultureInfo.InvariantCulture, out var start) ? start : throw new ProcParseException(name, "starttime is not a number"));
+            state.Length == 1 ? state[0] : throw new ProcParseException(name, "state is not one letter"),
+            Number(after[fields[1]]),
+            Number(after[fields[2]]),
+            long.TryParse(after[fields[19]], NumberStyles.Integer, CultureInfo.InvariantCulture, out var start) ? start : throw new ProcParseException(name, "starttime is not a number"));
 
-        static int Number(string field) =>
+        static int Number(ReadOnlySpan<char> field) =>
             int.TryParse(field, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : throw new ProcParseException(name, $"'{field}' is not a number");
     }
 }
