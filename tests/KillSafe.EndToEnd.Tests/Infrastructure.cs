@@ -80,6 +80,53 @@ public static class DotnetCli
     }
 }
 
+/// <summary>killsafe as a dotnet tool: packed into a local feed and installed from that feed only, as a user would.</summary>
+public static class ToolPackages
+{
+    /// <summary>Runs each <c>dotnet pack</c> of src/KillSafe.Cli (its own arguments, then the common ones) into <c>feed</c> under <paramref name="scratch"/>.</summary>
+    /// <returns>The file names of the packages written, in order.</returns>
+    public static List<string> Pack(ScratchDirectory scratch, params (string What, string[] Arguments)[] packs)
+    {
+        var feed = scratch.File("feed");
+        var project = Path.Combine(Repo.Root, "src", "KillSafe.Cli");
+        var common = new[] { "-c", "Release", "-nologo", "-p:KillSafeAot=true", "--artifacts-path", scratch.File("artifacts"), "-o", feed };
+        foreach (var (what, arguments) in packs)
+            Run(what, new[] { "pack", project }.Concat(arguments).Concat(common).ToArray());
+        return Directory.GetFiles(feed, "*.nupkg").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary><c>dotnet tool install KillSafe.Cli</c> from the feed <see cref="Pack"/> wrote, and nothing else; returns the installed command.</summary>
+    public static string Install(ScratchDirectory scratch)
+    {
+        var config = scratch.File("nuget.config");
+        File.WriteAllText(config, $"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration><packageSources><clear /><add key=\"local\" value=\"{scratch.File("feed")}\" /></packageSources></configuration>\n");
+        var tools = scratch.File("tools");
+        Run("dotnet tool install", "tool", "install", "KillSafe.Cli", "--tool-path", tools, "--configfile", config);
+        return Path.Combine(tools, "killsafe");
+    }
+
+    /// <summary>A folder with one C# file that binds a Unix socket path and never removes it: KS2001 fires on it.</summary>
+    public static string CodeWithAStaleSocketPath(ScratchDirectory scratch)
+    {
+        var code = scratch.File("code");
+        Directory.CreateDirectory(code);
+        File.WriteAllText(Path.Combine(code, "Program.cs"), """
+            using System.Net.Sockets;
+            var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            listener.Bind(new UnixDomainSocketEndPoint("/run/example/tool-package-test.sock"));
+            listener.Listen(1);
+            """);
+        return code;
+    }
+
+    private static void Run(string what, params string[] args)
+    {
+        var (exitCode, log) = DotnetCli.Run(Repo.Root, args);
+        if (exitCode != 0)
+            throw new InvalidOperationException($"{what} failed (dotnet {string.Join(' ', args)}):\n{log}");
+    }
+}
+
 /// <summary>Compiles a C# program in memory and writes it out so that <c>dotnet program.dll</c> runs it.</summary>
 public static class InMemoryProgram
 {

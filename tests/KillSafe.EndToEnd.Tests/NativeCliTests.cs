@@ -18,30 +18,16 @@ public sealed class NativeCliFixture : IDisposable
     public NativeCliFixture()
     {
         var compiler = CCompiler() ?? throw new InvalidOperationException("Native AOT needs a C compiler and linker, and none is on PATH (clang, clang-NN or gcc): install clang (apt-get install clang)");
-        var feed = _scratch.File("feed");
-        var project = Path.Combine(Repo.Root, "src", "KillSafe.Cli");
-        var common = new[] { "-c", "Release", "-nologo", "-p:KillSafeAot=true", "--artifacts-path", _scratch.File("artifacts"), "-o", feed };
-        Run("the pointer package", new[] { "pack", project }.Concat(common).ToArray());
-        Run("the native package", new[] { "pack", project, "-r", "linux-x64", "-p:CppCompilerAndLinker=" + compiler }.Concat(common).ToArray());
-        Packages = Directory.GetFiles(feed, "*.nupkg").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
-
+        Packages = ToolPackages.Pack(
+            _scratch,
+            ("the pointer package", Array.Empty<string>()),
+            ("the native package", new[] { "-r", "linux-x64", "-p:CppCompilerAndLinker=" + compiler }));
         // Only the local feed: the tool and its RID-specific package must come from there.
-        var config = _scratch.File("nuget.config");
-        File.WriteAllText(config, $"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration><packageSources><clear /><add key=\"local\" value=\"{feed}\" /></packageSources></configuration>\n");
-        var tools = _scratch.File("tools");
-        Run("dotnet tool install", "tool", "install", "KillSafe.Cli", "--tool-path", tools, "--configfile", config);
-        Program = Path.Combine(tools, "killsafe");
+        Program = ToolPackages.Install(_scratch);
     }
 
     /// <summary>The packages the two packs wrote.</summary>
     public IReadOnlyList<string> Packages { get; }
-
-    private static void Run(string what, params string[] args)
-    {
-        var (exitCode, log) = DotnetCli.Run(Repo.Root, args);
-        if (exitCode != 0)
-            throw new InvalidOperationException($"{what} failed (dotnet {string.Join(' ', args)}):\n{log}");
-    }
 
     /// <summary>The native program.</summary>
     public string Program { get; }
@@ -126,14 +112,7 @@ public sealed class NativeCliTests : IClassFixture<NativeCliFixture>, IDisposabl
     [Fact]
     public void It_analyzes_through_the_framework_dependent_analyzer_it_carries()
     {
-        var code = _scratch.File("code");
-        Directory.CreateDirectory(code);
-        File.WriteAllText(Path.Combine(code, "Program.cs"), """
-            using System.Net.Sockets;
-            var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            listener.Bind(new UnixDomainSocketEndPoint("/run/example/native-test.sock"));
-            listener.Listen(1);
-            """);
+        var code = ToolPackages.CodeWithAStaleSocketPath(_scratch);
         var (exitCode, output) = Native("analyze", code, "--format", "json");
         Assert.True(exitCode is 0 or 1, output);
         Assert.Contains("\"KS2001\"", output);
