@@ -16,12 +16,21 @@ public sealed class AnyToolPackageFixture : IDisposable
 
     public AnyToolPackageFixture()
     {
-        // Quoted, MSBuild keeps the ';' in the value (%3B would make "linux-arm64;any" one runtime identifier).
-        Packages = ToolPackages.Pack(
-            _scratch,
-            ("the pointer package", new[] { "-p:ToolPackageRuntimeIdentifiers=\"linux-arm64;any\"" }),
-            ("the framework-dependent package", new[] { "-r", "any" }));
-        Program = ToolPackages.Install(_scratch);
+        // xUnit does not dispose a fixture whose constructor throws: the scratch folder goes here then.
+        try
+        {
+            // Quoted, MSBuild keeps the ';' in the value (%3B would make "linux-arm64;any" one runtime identifier).
+            Packages = ToolPackages.Pack(
+                _scratch,
+                ("the pointer package", new[] { "-p:ToolPackageRuntimeIdentifiers=\"linux-arm64;any\"" }),
+                ("the framework-dependent package", new[] { "-r", "any" }));
+            Program = ToolPackages.Install(_scratch);
+        }
+        catch
+        {
+            _scratch.Dispose();
+            throw;
+        }
     }
 
     public IReadOnlyList<string> Packages { get; }

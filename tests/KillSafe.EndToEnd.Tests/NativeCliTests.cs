@@ -17,13 +17,22 @@ public sealed class NativeCliFixture : IDisposable
 
     public NativeCliFixture()
     {
-        var compiler = CCompiler() ?? throw new InvalidOperationException("Native AOT needs a C compiler and linker, and none is on PATH (clang, clang-NN or gcc): install clang (apt-get install clang)");
-        Packages = ToolPackages.Pack(
-            _scratch,
-            ("the pointer package", Array.Empty<string>()),
-            ("the native package", new[] { "-r", "linux-x64", "-p:CppCompilerAndLinker=" + compiler }));
-        // Only the local feed: the tool and its RID-specific package must come from there.
-        Program = ToolPackages.Install(_scratch);
+        // xUnit does not dispose a fixture whose constructor throws: the scratch folder goes here then.
+        try
+        {
+            var compiler = CCompiler() ?? throw new InvalidOperationException("Native AOT needs a C compiler and linker, and none is on PATH (clang, clang-NN or gcc): install clang (apt-get install clang)");
+            Packages = ToolPackages.Pack(
+                _scratch,
+                ("the pointer package", Array.Empty<string>()),
+                ("the native package", new[] { "-r", "linux-x64", "-p:CppCompilerAndLinker=" + compiler }));
+            // Only the local feed: the tool and its RID-specific package must come from there.
+            Program = ToolPackages.Install(_scratch);
+        }
+        catch
+        {
+            _scratch.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The packages the two packs wrote.</summary>
