@@ -1,5 +1,3 @@
-using System.Text.Json;
-using KillSafe.Verification;
 using Xunit;
 
 namespace KillSafe.EndToEnd.Tests;
@@ -10,35 +8,21 @@ namespace KillSafe.EndToEnd.Tests;
 /// pointer package here names only <c>linux-arm64</c> and <c>any</c>, and <c>dotnet tool install</c> must choose
 /// <c>any</c>, as it would on a machine that none of the native packages fits.
 /// </summary>
-public sealed class AnyToolPackageFixture : IDisposable
+public sealed class AnyToolPackageFixture : InstalledToolFixture
 {
-    private readonly ScratchDirectory _scratch = new("any-tool");
-
+    // Quoted, MSBuild keeps the ';' in the value (%3B would make "linux-arm64;any" one runtime identifier).
     public AnyToolPackageFixture()
+        : base("any-tool", () => new[]
+        {
+            ("the pointer package", new[] { "-p:ToolPackageRuntimeIdentifiers=\"linux-arm64;any\"" }),
+            ("the framework-dependent package", new[] { "-r", "any" }),
+        })
     {
-        // xUnit does not dispose a fixture whose constructor throws: the scratch folder goes here then.
-        try
-        {
-            // Quoted, MSBuild keeps the ';' in the value (%3B would make "linux-arm64;any" one runtime identifier).
-            Packages = ToolPackages.Pack(
-                _scratch,
-                ("the pointer package", new[] { "-p:ToolPackageRuntimeIdentifiers=\"linux-arm64;any\"" }),
-                ("the framework-dependent package", new[] { "-r", "any" }));
-            Program = ToolPackages.Install(_scratch);
-        }
-        catch
-        {
-            _scratch.Dispose();
-            throw;
-        }
     }
 
-    public IReadOnlyList<string> Packages { get; }
-
-    /// <summary>The installed command (a launcher of killsafe.dll).</summary>
-    public string Program { get; }
-
-    public void Dispose() => _scratch.Dispose();
+    // The launcher finds the runtime through DOTNET_ROOT, as a framework-dependent tool's does wherever .NET is
+    // not installed in its default folder.
+    protected override IReadOnlyDictionary<string, string?> ProgramEnvironment { get; } = new Dictionary<string, string?> { ["DOTNET_ROOT"] = Path.GetDirectoryName(DotnetCli.Host) };
 }
 
 /// <summary>The framework-dependent package installs where no native one fits, and does what the native one does.</summary>
@@ -51,18 +35,7 @@ public sealed class AnyToolPackageTests : IClassFixture<AnyToolPackageFixture>, 
 
     public void Dispose() => _scratch.Dispose();
 
-    private (int ExitCode, string Output) Installed(params string[] args)
-    {
-        // The launcher finds the runtime through DOTNET_ROOT, as a framework-dependent tool's does wherever .NET is
-        // not installed in its default folder.
-        using var run = ChildProcess.Start(_tool.Program, args, new Dictionary<string, string?>
-        {
-            ["KILLSAFE_STATE_DIR"] = _scratch.Path,
-            ["DOTNET_ROOT"] = Path.GetDirectoryName(DotnetCli.Host),
-        });
-        var exitCode = run.WaitForExitAsync(TimeSpan.FromMinutes(2)).GetAwaiter().GetResult();
-        return (exitCode, run.Output);
-    }
+    private (int ExitCode, string Output) Installed(params string[] args) => _tool.Start(_scratch.Path, args);
 
     [Fact]
     public void The_installer_chooses_the_framework_dependent_package_and_it_scans()
@@ -77,10 +50,7 @@ public sealed class AnyToolPackageTests : IClassFixture<AnyToolPackageFixture>, 
         Assert.StartsWith("killsafe ", version);
         var (scanExit, scan) = Installed("scan", "--json", "--dir", _scratch.Path);
         Assert.True(scanExit == 0, scan);
-        int start = scan.IndexOf("{\n", StringComparison.Ordinal);
-        Assert.True(start >= 0, "no JSON document in:\n" + scan);
-        using var document = JsonDocument.Parse(scan[start..(scan.LastIndexOf('}') + 1)]);
-        Assert.Equal("scan", document.RootElement.GetProperty("command").GetString());
+        Assert.Equal("scan", InstalledToolFixture.Document(scan).GetProperty("command").GetString());
         var (badExit, bad) = Installed("scan", "--apply");
         Assert.Equal(2, badExit);
         Assert.Contains("killsafe: scan does not take --apply", bad);
@@ -89,7 +59,7 @@ public sealed class AnyToolPackageTests : IClassFixture<AnyToolPackageFixture>, 
     [Fact]
     public void It_analyzes_with_the_analyzer_beside_it()
     {
-        var code = ToolPackages.CodeWithAStaleSocketPath(_scratch);
+        var code = InstalledToolFixture.CodeWithAStaleSocketPath(_scratch);
         var (exitCode, output) = Installed("analyze", code, "--format", "json");
         Assert.True(exitCode is 0 or 1, output);
         Assert.Contains("\"KS2001\"", output);

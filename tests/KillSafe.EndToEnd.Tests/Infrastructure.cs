@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Text.Json;
 using KillSafe.Verification;
 using KillSafe.Tests.Shared;
 using Microsoft.CodeAnalysis;
@@ -7,6 +8,7 @@ using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Text;
+using Xunit;
 
 namespace KillSafe.EndToEnd.Tests;
 
@@ -80,29 +82,67 @@ public static class DotnetCli
     }
 }
 
-/// <summary>killsafe as a dotnet tool: packed into a local feed and installed from that feed only, as a user would.</summary>
-public static class ToolPackages
+/// <summary>
+/// killsafe as a dotnet tool, for the tests of one class: packed into a local feed and installed from that feed
+/// only, as a user would, into a folder of its own (its own bin and obj, so builds beside it do not clash).
+/// </summary>
+public abstract class InstalledToolFixture : IDisposable
 {
-    /// <summary>Runs each <c>dotnet pack</c> of src/KillSafe.Cli (its own arguments, then the common ones) into <c>feed</c> under <paramref name="scratch"/>.</summary>
-    /// <returns>The file names of the packages written, in order.</returns>
-    public static List<string> Pack(ScratchDirectory scratch, params (string What, string[] Arguments)[] packs)
+    private readonly ScratchDirectory _scratch;
+
+    /// <param name="purpose">Names the scratch folder.</param>
+    /// <param name="packs">Each <c>dotnet pack</c> of src/KillSafe.Cli: what it makes, and its own arguments.</param>
+    protected InstalledToolFixture(string purpose, Func<(string What, string[] Arguments)[]> packs)
     {
-        var feed = scratch.File("feed");
-        var project = Path.Combine(Repo.Root, "src", "KillSafe.Cli");
-        var common = new[] { "-c", "Release", "-nologo", "-p:KillSafeAot=true", "--artifacts-path", scratch.File("artifacts"), "-o", feed };
-        foreach (var (what, arguments) in packs)
-            Run(what, new[] { "pack", project }.Concat(arguments).Concat(common).ToArray());
-        return Directory.GetFiles(feed, "*.nupkg").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
+        _scratch = new ScratchDirectory(purpose);
+        // xUnit does not dispose a fixture whose constructor throws: the scratch folder goes here then.
+        try
+        {
+            var feed = _scratch.File("feed");
+            var project = Path.Combine(Repo.Root, "src", "KillSafe.Cli");
+            var common = new[] { "-c", "Release", "-nologo", "-p:KillSafeAot=true", "--artifacts-path", _scratch.File("artifacts"), "-o", feed };
+            foreach (var (what, arguments) in packs())
+                Run(what, new[] { "pack", project }.Concat(arguments).Concat(common).ToArray());
+            Packages = Directory.GetFiles(feed, "*.nupkg").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
+
+            var config = _scratch.File("nuget.config");
+            File.WriteAllText(config, $"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration><packageSources><clear /><add key=\"local\" value=\"{feed}\" /></packageSources></configuration>\n");
+            var tools = _scratch.File("tools");
+            Run("dotnet tool install", "tool", "install", "KillSafe.Cli", "--tool-path", tools, "--configfile", config);
+            Program = Path.Combine(tools, "killsafe");
+        }
+        catch
+        {
+            _scratch.Dispose();
+            throw;
+        }
     }
 
-    /// <summary><c>dotnet tool install KillSafe.Cli</c> from the feed <see cref="Pack"/> wrote, and nothing else; returns the installed command.</summary>
-    public static string Install(ScratchDirectory scratch)
+    /// <summary>The file names of the packages the packs wrote, in order.</summary>
+    public IReadOnlyList<string> Packages { get; }
+
+    /// <summary>The installed command.</summary>
+    public string Program { get; }
+
+    /// <summary>What the installed command runs with, besides its state folder.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> ProgramEnvironment { get; } = new Dictionary<string, string?>();
+
+    /// <summary>Runs the installed command with its state in <paramref name="stateDirectory"/>.</summary>
+    public (int ExitCode, string Output) Start(string stateDirectory, params string[] args)
     {
-        var config = scratch.File("nuget.config");
-        File.WriteAllText(config, $"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<configuration><packageSources><clear /><add key=\"local\" value=\"{scratch.File("feed")}\" /></packageSources></configuration>\n");
-        var tools = scratch.File("tools");
-        Run("dotnet tool install", "tool", "install", "KillSafe.Cli", "--tool-path", tools, "--configfile", config);
-        return Path.Combine(tools, "killsafe");
+        var environment = new Dictionary<string, string?>(ProgramEnvironment) { ["KILLSAFE_STATE_DIR"] = stateDirectory };
+        using var run = ChildProcess.Start(Program, args, environment);
+        var exitCode = run.WaitForExitAsync(TimeSpan.FromMinutes(2)).GetAwaiter().GetResult();
+        return (exitCode, run.Output);
+    }
+
+    /// <summary>The JSON document in a command's output (which may have lines before it).</summary>
+    public static JsonElement Document(string output)
+    {
+        int start = output.IndexOf("{\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, "no JSON document in:\n" + output);
+        using var document = JsonDocument.Parse(output[start..(output.LastIndexOf('}') + 1)]);
+        return document.RootElement.Clone();
     }
 
     /// <summary>A folder with one C# file that binds a Unix socket path and never removes it: KS2001 fires on it.</summary>
@@ -118,6 +158,8 @@ public static class ToolPackages
             """);
         return code;
     }
+
+    public void Dispose() => _scratch.Dispose();
 
     private static void Run(string what, params string[] args)
     {

@@ -7,41 +7,23 @@ namespace KillSafe.EndToEnd.Tests;
 /// <summary>
 /// killsafe as users install the native tool: the pointer package and the linux-x64 package, compiled ahead of
 /// time (<c>dotnet pack -p:KillSafeAot=true</c>, then with <c>-r linux-x64</c>), put in a local feed and installed
-/// with <c>dotnet tool install</c>, once for the tests of this class, into a folder of its own (its own bin and
-/// obj, so builds beside it do not clash). Needs a C compiler and linker (clang or gcc; <c>.ci/run</c> installs
+/// with <c>dotnet tool install</c>, once for the tests of this class. Needs a C compiler and linker (clang or gcc; <c>.ci/run</c> installs
 /// clang where none is there).
 /// </summary>
-public sealed class NativeCliFixture : IDisposable
+public sealed class NativeCliFixture : InstalledToolFixture
 {
-    private readonly ScratchDirectory _scratch = new("native-cli");
-
     public NativeCliFixture()
-    {
-        // xUnit does not dispose a fixture whose constructor throws: the scratch folder goes here then.
-        try
+        : base("native-cli", () =>
         {
             var compiler = CCompiler() ?? throw new InvalidOperationException("Native AOT needs a C compiler and linker, and none is on PATH (clang, clang-NN or gcc): install clang (apt-get install clang)");
-            Packages = ToolPackages.Pack(
-                _scratch,
+            return new[]
+            {
                 ("the pointer package", Array.Empty<string>()),
-                ("the native package", new[] { "-r", "linux-x64", "-p:CppCompilerAndLinker=" + compiler }));
-            // Only the local feed: the tool and its RID-specific package must come from there.
-            Program = ToolPackages.Install(_scratch);
-        }
-        catch
-        {
-            _scratch.Dispose();
-            throw;
-        }
+                ("the native package", new[] { "-r", "linux-x64", "-p:CppCompilerAndLinker=" + compiler }),
+            };
+        })
+    {
     }
-
-    /// <summary>The packages the two packs wrote.</summary>
-    public IReadOnlyList<string> Packages { get; }
-
-    /// <summary>The native program.</summary>
-    public string Program { get; }
-
-    public void Dispose() => _scratch.Dispose();
 
     // The first of clang, the newest clang-NN, gcc on PATH.
     private static string? CCompiler()
@@ -67,20 +49,9 @@ public sealed class NativeCliTests : IClassFixture<NativeCliFixture>, IDisposabl
 
     private static string Child => Path.Combine(AppContext.BaseDirectory, "KillSafe.TestChild.dll");
 
-    private (int ExitCode, string Output) Native(params string[] args)
-    {
-        using var run = ChildProcess.Start(_native.Program, args, new Dictionary<string, string?> { ["KILLSAFE_STATE_DIR"] = _scratch.Path });
-        var exitCode = run.WaitForExitAsync(TimeSpan.FromMinutes(2)).GetAwaiter().GetResult();
-        return (exitCode, run.Output);
-    }
+    private (int ExitCode, string Output) Native(params string[] args) => _native.Start(_scratch.Path, args);
 
-    private static JsonElement Document(string output)
-    {
-        int start = output.IndexOf("{\n", StringComparison.Ordinal);
-        Assert.True(start >= 0, "no JSON document in:\n" + output);
-        using var document = JsonDocument.Parse(output[start..(output.LastIndexOf('}') + 1)]);
-        return document.RootElement.Clone();
-    }
+    private static JsonElement Document(string output) => InstalledToolFixture.Document(output);
 
     [Fact]
     public void It_is_one_native_program_that_scans()
@@ -121,7 +92,7 @@ public sealed class NativeCliTests : IClassFixture<NativeCliFixture>, IDisposabl
     [Fact]
     public void It_analyzes_through_the_framework_dependent_analyzer_it_carries()
     {
-        var code = ToolPackages.CodeWithAStaleSocketPath(_scratch);
+        var code = InstalledToolFixture.CodeWithAStaleSocketPath(_scratch);
         var (exitCode, output) = Native("analyze", code, "--format", "json");
         Assert.True(exitCode is 0 or 1, output);
         Assert.Contains("\"KS2001\"", output);
